@@ -1,0 +1,192 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"constellate/internal/audit"
+	"constellate/internal/auth"
+	"constellate/internal/errs"
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// requestIDMiddleware takes a sane X-Request-ID from the client or makes one, echoes it,
+// and puts it in the context so logs and audit events name the request.
+func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !validRequestID.MatchString(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Set("request_id", id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.SetRequest(c.Request().WithContext(audit.WithRequestID(c.Request().Context(), id)))
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get("request_id").(string)
+	return id
+}
+
+// recoverMiddleware turns a panic into a logged bare 500 problem.
+func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic", slog.String("request_id", requestID(c)), slog.String("panic", fmt.Sprint(r)),
+					slog.String("stack", string(debug.Stack())))
+				err = errs.E(errs.Internal, "panic")
+			}
+		}()
+		return next(c)
+	}
+}
+
+// observeMiddleware counts and times requests by route template and writes the access log:
+// method, route, status, duration, request id — never bodies, tokens or query strings.
+func (s *Server) observeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || c.Response().Status == http.StatusNotFound && route == "/*" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		d := time.Since(start)
+		s.metrics.observe(route, c.Request().Method, status, d)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request",
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.String("ip", c.RealIP()),
+			slog.String("actor", auth.ActorFrom(c.Request().Context()).UserID),
+		)
+		return nil
+	}
+}
+
+// secureHeaders sets the headers every response carries. API responses are never cached:
+// they may hold personal data.
+func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		if strings.HasPrefix(c.Request().URL.Path, "/docs") {
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'")
+		} else {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// limitBody refuses bodies over MaxBodyBytes: at once when Content-Length says so, and when
+// reading a chunked body crosses the limit (http.MaxBytesReader, whatever reads it).
+// Oversized headers are refused the same way, below the server's hard limit.
+func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if headerBytes(req) > 16<<10 {
+			return echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge)
+		}
+		if req.ContentLength > MaxBodyBytes {
+			return errs.E(errs.TooLarge, "the request body is larger than 1 MiB")
+		}
+		if req.Body != nil {
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		}
+		return next(c)
+	}
+}
+
+func headerBytes(r *http.Request) int {
+	n := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// authenticate reads a bearer token when one is sent and puts the Actor in the context. No
+// header leaves the caller anonymous (the route guard decides); a bad one is refused.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			return next(c)
+		}
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			return errs.E(errs.Unauthenticated, "send an access token as: Authorization: Bearer <token>")
+		}
+		if s.Auth == nil {
+			return errs.E(errs.Unauthenticated, "the access token is not valid")
+		}
+		actor, err := s.Auth.Authenticate(c.Request().Context(), token)
+		if err != nil {
+			if errs.CodeOf(err) == errs.Unavailable || errs.CodeOf(err) == errs.Internal {
+				return err
+			}
+			return errs.E(errs.Unauthenticated, "the access token is not valid")
+		}
+		c.SetRequest(c.Request().WithContext(auth.WithActor(c.Request().Context(), actor)))
+		return next(c)
+	}
+}
+
+// guard enforces a route's access policy: the role check only. Object-level rules are the
+// services' job.
+func (s *Server) guard(a access) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := a.allow(auth.ActorFrom(c.Request().Context())); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// retryAfter sets Retry-After in whole seconds (at least 1).
+func retryAfter(c echo.Context, d time.Duration) {
+	secs := int(d.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+}

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"constellate/internal/auth"
+)
+
+// route is one line of the route table.
+type route struct {
+	Method  string
+	Path    string
+	Access  access
+	Handler echo.HandlerFunc
+	// NotInContract marks routes deliberately absent from openapi.yaml (the docs assets).
+	NotInContract bool
+}
+
+// Role shorthands for the table.
+const (
+	applicant = auth.RoleApplicant
+	panel     = auth.RolePanelMember
+	manager   = auth.RoleGrantsManager
+	finance   = auth.RoleFinance
+)
+
+// routes is the whole API on one screen: method, path, who may call it, handler. Nothing is
+// registered any other way.
+func (s *Server) routes() []route {
+	get, post, put, patch, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+	_, _, _, _ = put, patch, del, post
+	_, _, _, _ = applicant, panel, manager, finance
+	return []route{
+		// Operations.
+		{Method: get, Path: "/healthz", Access: public, Handler: s.healthz},
+		{Method: get, Path: "/readyz", Access: public, Handler: s.readyz},
+		{Method: get, Path: "/metrics", Access: public, Handler: s.metricsHandler},
+		{Method: get, Path: "/openapi.yaml", Access: public, Handler: s.openapiYAML},
+		{Method: get, Path: "/docs", Access: public, Handler: s.docsPage, NotInContract: true},
+		{Method: get, Path: "/docs/init.js", Access: public, Handler: s.docsInit, NotInContract: true},
+		{Method: get, Path: "/docs/*", Access: public, Handler: s.docsAsset, NotInContract: true},
+
+		// Audit.
+		{Method: get, Path: "/v1/audit-events", Access: roles(manager), Handler: s.listAuditEvents},
+
+		// Identity (issue 3) goes here.
+
+		// Programmes, rounds and applications (issue 4) go here.
+	}
+}

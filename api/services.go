@@ -1,0 +1,6 @@
+package api
+
+// Services are the capabilities' services the handlers call. Each capability adds its field
+// here as it lands; handlers never reach the store directly.
+type Services struct {
+}

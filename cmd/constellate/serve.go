@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"constellate/api"
+	"constellate/internal/config"
+	"constellate/internal/store"
+)
+
+// setup loads the configuration, opens and migrates the database.
+func setup(ctx context.Context, env environment) (config.Config, *store.DB, *slog.Logger, error) {
+	cfg, err := config.Load(env.getenv)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	log := newLogger(env, cfg.LogLevel)
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return cfg, nil, nil, err
+	}
+	return cfg, db, log, nil
+}
+
+func newLogger(env environment, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(env.stdout, &slog.HandlerOptions{Level: l}))
+}
+
+func serveCmd(ctx context.Context, args []string, env environment) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	start := time.Now()
+	cfg, db, log, err := setup(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv, err := api.Build(ctx, api.BuildOptions{Config: cfg, DB: db, Log: log, Now: time.Now, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("CONSTELLATE_ADDR: %w", err)
+	}
+	log.Info("constellate is serving", slog.String("url", baseURL(ln.Addr())), slog.String("docs", baseURL(ln.Addr())+"/docs"),
+		slog.String("config", cfg.String()), slog.Duration("startup", time.Since(start)), slog.String("version", version))
+	return srv.Serve(ctx, ln)
+}
+
+func migrateCmd(ctx context.Context, args []string, env environment) error {
+	_, db, log, err := setup(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.MigrationVersion(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("database migrated", slog.Int64("version", v), slog.String("dialect", string(db.Dialect())))
+	return nil
+}
+
+func healthcheckCmd(ctx context.Context, _ []string, env environment) error {
+	cfg, err := config.Load(env.getenv)
+	if err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func baseURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,171 @@
+// Package config reads Constellate's configuration from the environment (SPEC §11). Every
+// value is validated at start-up; a bad one stops the process with a message naming the
+// variable. Secrets are never printed: String masks them.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration.
+type Config struct {
+	Addr                 string        // CONSTELLATE_ADDR, default :8080
+	DatabaseURL          string        // DATABASE_URL; empty → embedded SQLite
+	DataDir              string        // CONSTELLATE_DATA_DIR, default ./data
+	Issuer               string        // CONSTELLATE_ISSUER, default "constellate"
+	Audience             string        // CONSTELLATE_AUDIENCE, default "constellate-api"
+	SigningKeyFile       string        // CONSTELLATE_SIGNING_KEY_FILE; empty → generated in DataDir
+	EncryptionKey        []byte        // CONSTELLATE_ENCRYPTION_KEY (32 bytes); required with Postgres
+	SMTPURL              string        // CONSTELLATE_SMTP_URL
+	FunderPrefix         string        // CONSTELLATE_FUNDER_PREFIX, e.g. 360G-example
+	TrustedProxies       []*net.IPNet  // CONSTELLATE_TRUSTED_PROXIES (CIDRs, comma separated)
+	CORSOrigins          []string      // CONSTELLATE_CORS_ORIGINS (comma separated)
+	BankChangeCoolingOff time.Duration // CONSTELLATE_BANK_CHANGE_COOLING_OFF, default 72h
+	AccessTokenTTL       time.Duration // CONSTELLATE_ACCESS_TOKEN_TTL, default 15m
+	ShutdownTimeout      time.Duration // CONSTELLATE_SHUTDOWN_TIMEOUT, default 20s
+	RequestTimeout       time.Duration // CONSTELLATE_REQUEST_TIMEOUT, default 30s
+	LogLevel             string        // CONSTELLATE_LOG_LEVEL: debug|info|warn|error, default info
+}
+
+// Load reads and validates the configuration. getenv is os.Getenv in production.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:                 or(getenv("CONSTELLATE_ADDR"), ":8080"),
+		DatabaseURL:          strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:              or(getenv("CONSTELLATE_DATA_DIR"), "./data"),
+		Issuer:               or(getenv("CONSTELLATE_ISSUER"), "constellate"),
+		Audience:             or(getenv("CONSTELLATE_AUDIENCE"), "constellate-api"),
+		SigningKeyFile:       getenv("CONSTELLATE_SIGNING_KEY_FILE"),
+		SMTPURL:              getenv("CONSTELLATE_SMTP_URL"),
+		FunderPrefix:         getenv("CONSTELLATE_FUNDER_PREFIX"),
+		LogLevel:             or(getenv("CONSTELLATE_LOG_LEVEL"), "info"),
+	}
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("CONSTELLATE_ADDR", "want host:port such as :8080, got %q", c.Addr)
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			bad("DATABASE_URL", "want postgres://user@host:port/database")
+		}
+	}
+	if k := strings.TrimSpace(getenv("CONSTELLATE_ENCRYPTION_KEY")); k != "" {
+		b, err := base64.StdEncoding.DecodeString(k)
+		if err != nil || len(b) != 32 {
+			bad("CONSTELLATE_ENCRYPTION_KEY", "want 32 random bytes in standard base64 (openssl rand -base64 32)")
+		} else {
+			c.EncryptionKey = b
+		}
+	} else if c.DatabaseURL != "" {
+		bad("CONSTELLATE_ENCRYPTION_KEY", "required with Postgres: 32 random bytes in standard base64 (openssl rand -base64 32)")
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			bad("CONSTELLATE_SMTP_URL", "want smtp://user:password@host:port or smtps://…")
+		}
+	}
+	if c.FunderPrefix != "" && !strings.HasPrefix(c.FunderPrefix, "360G-") {
+		bad("CONSTELLATE_FUNDER_PREFIX", "want a 360Giving prefix starting 360G-, got %q", c.FunderPrefix)
+	}
+	for _, s := range splitList(getenv("CONSTELLATE_TRUSTED_PROXIES")) {
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+				s += "/32"
+			} else {
+				s += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			bad("CONSTELLATE_TRUSTED_PROXIES", "%q is not an IP address or CIDR range", s)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	for _, o := range splitList(getenv("CONSTELLATE_CORS_ORIGINS")) {
+		u, err := url.Parse(o)
+		if o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "") {
+			bad("CONSTELLATE_CORS_ORIGINS", "%q is not an origin such as https://apply.example.org", o)
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+		min  time.Duration
+	}{
+		{"CONSTELLATE_BANK_CHANGE_COOLING_OFF", &c.BankChangeCoolingOff, 72 * time.Hour, 0},
+		{"CONSTELLATE_ACCESS_TOKEN_TTL", &c.AccessTokenTTL, 15 * time.Minute, time.Minute},
+		{"CONSTELLATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 20 * time.Second, 0},
+		{"CONSTELLATE_REQUEST_TIMEOUT", &c.RequestTimeout, 30 * time.Second, time.Second},
+	}
+	for _, d := range durations {
+		*d.dst = d.def
+		if v := getenv(d.name); v != "" {
+			p, err := time.ParseDuration(v)
+			if err != nil || p < d.min {
+				bad(d.name, "want a duration of at least %s such as 72h or 15m, got %q", d.min, v)
+				continue
+			}
+			*d.dst = p
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("CONSTELLATE_LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if len(problems) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// String describes the configuration with secrets masked, for the start-up log.
+func (c Config) String() string {
+	db := "embedded SQLite in " + c.DataDir
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err == nil {
+			db = "postgres " + u.Redacted()
+		}
+	}
+	return fmt.Sprintf("addr=%s database=%q issuer=%s encryption_key=%s smtp=%t cors=%v trusted_proxies=%d",
+		c.Addr, db, c.Issuer, mask(c.EncryptionKey), c.SMTPURL != "", c.CORSOrigins, len(c.TrustedProxies))
+}
+
+func mask(b []byte) string {
+	if len(b) == 0 {
+		return "(generated)"
+	}
+	return "(set)"
+}
+
+func or(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+-- +goose Up
+CREATE TABLE audit_events (
+    id          uuid PRIMARY KEY,
+    at          timestamptz NOT NULL,
+    actor_id    text NOT NULL DEFAULT '',
+    actor_role  text NOT NULL DEFAULT '',
+    action      text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id   text NOT NULL,
+    request_id  text NOT NULL DEFAULT '',
+    changes     jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id, id);
+CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
+
+-- The audit log is append-only: the database itself refuses to change or remove a row.
+-- +goose StatementBegin
+CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_events is append-only';
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+CREATE TABLE idempotency_keys (
+    scope        text NOT NULL,
+    key          text NOT NULL,
+    fingerprint  text NOT NULL,
+    status_code  integer NOT NULL,
+    content_type text NOT NULL DEFAULT '',
+    location     text NOT NULL DEFAULT '',
+    etag         text NOT NULL DEFAULT '',
+    body         bytea NOT NULL,
+    created_at   timestamptz NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- +goose Down
+DROP TABLE idempotency_keys;
+DROP TRIGGER audit_events_no_update ON audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE audit_events;
