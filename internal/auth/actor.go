@@ -30,10 +30,10 @@ func (r Role) Valid() bool {
 
 // Actor is the authenticated caller. The zero Actor is anonymous.
 type Actor struct {
-	UserID   string // user id, or the machine client's id when Machine is set
-	Role     Role
-	Machine  bool   // a client-credentials caller (finance tools)
-	TokenID  string // the access token's jti
+	UserID  string // user id, or the machine client's id when Machine is set
+	Role    Role
+	Machine bool   // a client-credentials caller (finance tools)
+	TokenID string // the access token's jti
 }
 
 // Anonymous reports whether nobody is authenticated.

@@ -35,15 +35,15 @@ type Config struct {
 // Load reads and validates the configuration. getenv is os.Getenv in production.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:                 or(getenv("CONSTELLATE_ADDR"), ":8080"),
-		DatabaseURL:          strings.TrimSpace(getenv("DATABASE_URL")),
-		DataDir:              or(getenv("CONSTELLATE_DATA_DIR"), "./data"),
-		Issuer:               or(getenv("CONSTELLATE_ISSUER"), "constellate"),
-		Audience:             or(getenv("CONSTELLATE_AUDIENCE"), "constellate-api"),
-		SigningKeyFile:       getenv("CONSTELLATE_SIGNING_KEY_FILE"),
-		SMTPURL:              getenv("CONSTELLATE_SMTP_URL"),
-		FunderPrefix:         getenv("CONSTELLATE_FUNDER_PREFIX"),
-		LogLevel:             or(getenv("CONSTELLATE_LOG_LEVEL"), "info"),
+		Addr:           or(getenv("CONSTELLATE_ADDR"), ":8080"),
+		DatabaseURL:    strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:        or(getenv("CONSTELLATE_DATA_DIR"), "./data"),
+		Issuer:         or(getenv("CONSTELLATE_ISSUER"), "constellate"),
+		Audience:       or(getenv("CONSTELLATE_AUDIENCE"), "constellate-api"),
+		SigningKeyFile: getenv("CONSTELLATE_SIGNING_KEY_FILE"),
+		SMTPURL:        getenv("CONSTELLATE_SMTP_URL"),
+		FunderPrefix:   getenv("CONSTELLATE_FUNDER_PREFIX"),
+		LogLevel:       or(getenv("CONSTELLATE_LOG_LEVEL"), "info"),
 	}
 	var problems []string
 	bad := func(name, format string, args ...any) {

@@ -8,7 +8,7 @@ import (
 )
 
 type auditRow struct {
-	ID         string         `gorm:"primaryKey"`
+	ID         string `gorm:"primaryKey"`
 	At         Timestamp
 	ActorID    string
 	ActorRole  string
