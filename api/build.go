@@ -2,12 +2,16 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"constellate/internal/audit"
+	"constellate/internal/auth"
 	"constellate/internal/config"
 	"constellate/internal/idempotency"
+	"constellate/internal/identity"
 	"constellate/internal/ids"
 	"constellate/internal/store"
 )
@@ -32,5 +36,26 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	d.Audit = audit.NewLog(store.NewAuditStore(o.DB), o.Now, ids.New)
 	d.Keys = idempotency.New(o.DB, store.NewIdempotencyStore(o.DB), o.Now)
 	// Capabilities wire their services here.
+	keys, err := signingKeys(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	tokens := auth.NewTokens(keys, o.Config.Issuer, o.Config.Audience, o.Config.AccessTokenTTL, o.Now, ids.New)
+	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, d.Audit, o.Now)
+	d.Auth = d.Identity
 	return New(d), nil
+}
+
+// signingKeys loads the Ed25519 signing key from CONSTELLATE_SIGNING_KEY_FILE, or keeps a
+// generated one in the data directory when that is unset.
+func signingKeys(cfg config.Config) (*auth.KeySet, error) {
+	path, create := cfg.SigningKeyFile, false
+	if path == "" {
+		path, create = filepath.Join(cfg.DataDir, "signing-key.pem"), true
+	}
+	k, err := auth.LoadOrCreateSigningKey(path, create)
+	if err != nil {
+		return nil, fmt.Errorf("CONSTELLATE_SIGNING_KEY_FILE: %w", err)
+	}
+	return auth.NewKeySet(k), nil
 }

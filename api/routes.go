@@ -45,7 +45,11 @@ func (s *Server) routes() []route {
 		// Audit.
 		{Method: get, Path: "/v1/audit-events", Access: roles(manager), Handler: s.listAuditEvents},
 
-		// Identity (issue 3) goes here.
+		// Identity.
+		{Method: get, Path: "/.well-known/jwks.json", Access: public, Handler: s.jwks},
+		{Method: post, Path: "/v1/auth/register", Access: public, Handler: s.register},
+		{Method: post, Path: "/v1/auth/login", Access: public, Handler: s.login},
+		{Method: get, Path: "/v1/me", Access: authenticated, Handler: s.me},
 
 		// Programmes, rounds and applications (issue 4) go here.
 	}
