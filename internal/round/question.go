@@ -1,0 +1,129 @@
+package round
+
+import "regexp"
+
+// QuestionType is what kind of answer a question takes.
+type QuestionType string
+
+// The question types of SPEC §5.
+const (
+	ShortText    QuestionType = "short_text"
+	LongText     QuestionType = "long_text"
+	Number       QuestionType = "number"
+	Money        QuestionType = "money" // minor units, a whole number
+	Date         QuestionType = "date"  // YYYY-MM-DD
+	Email        QuestionType = "email"
+	URL          QuestionType = "url" // http or https only
+	SingleChoice QuestionType = "single_choice"
+	MultiChoice  QuestionType = "multi_choice"
+	YesNo        QuestionType = "yes_no"
+	// MediaLink is a link to audio or video: an accessible alternative to writing.
+	MediaLink QuestionType = "media_link"
+)
+
+// QuestionTypes lists every type, in the order of the specification.
+var QuestionTypes = []QuestionType{ShortText, LongText, Number, Money, Date, Email, URL, SingleChoice, MultiChoice, YesNo, MediaLink}
+
+// Valid reports whether t is a known type.
+func (t QuestionType) Valid() bool {
+	for _, k := range QuestionTypes {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// IsText reports whether answers are free text (word and length limits apply).
+func (t QuestionType) IsText() bool { return t == ShortText || t == LongText }
+
+// IsNumeric reports whether answers are numbers (min and max apply).
+func (t QuestionType) IsNumeric() bool { return t == Number || t == Money }
+
+// IsChoice reports whether answers pick from options.
+func (t QuestionType) IsChoice() bool { return t == SingleChoice || t == MultiChoice }
+
+// Question is one question of an eligibility check, an application form or a report form.
+// Limits apply by type: MaxWords and MaxLength to text, Min and Max to number and money
+// (money bounds are whole minor units), Options to choices.
+type Question struct {
+	ID        string       `json:"id"`
+	Label     string       `json:"label"`
+	Help      string       `json:"help,omitempty"`
+	Type      QuestionType `json:"type"`
+	Required  bool         `json:"required"`
+	MaxWords  int          `json:"max_words,omitempty"`
+	MaxLength int          `json:"max_length,omitempty"`
+	Options   []string     `json:"options,omitempty"`
+	Min       *float64     `json:"min,omitempty"`
+	Max       *float64     `json:"max,omitempty"`
+} // @name Question
+
+// QuestionIDPattern is what a question (and criterion) id must match: answers are keyed by it.
+var QuestionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// Form is a list of questions (the application form, the report form).
+type Form struct {
+	Questions []Question `json:"questions"`
+} // @name Form
+
+// Op is an eligibility rule's comparison.
+type Op string
+
+// The rule operators.
+const (
+	OpEq  Op = "eq"  // equal; for multi_choice: the value is among those chosen
+	OpNeq Op = "neq" // not eq
+	OpLte Op = "lte" // ≤, for number, money and date questions
+	OpGte Op = "gte" // ≥, for number, money and date questions
+	OpIn  Op = "in"  // value is a list; the answer is one of it (multi_choice: any chosen is)
+)
+
+// Ops lists every operator.
+var Ops = []Op{OpEq, OpNeq, OpLte, OpGte, OpIn}
+
+// Rule is one eligibility rule. An applicant whose answer to QuestionID breaks it is told
+// Message.
+type Rule struct {
+	QuestionID string `json:"question_id"`
+	Op         Op     `json:"op"`
+	Value      any    `json:"value" swaggertype:"object"`
+	Message    string `json:"message"`
+} // @name EligibilityRule
+
+// Eligibility is the short quiz a group can answer before writing an application, and the
+// rules its answers must pass.
+type Eligibility struct {
+	Questions []Question `json:"questions"`
+	Rules     []Rule     `json:"rules"`
+} // @name Eligibility
+
+// Criterion is one line of the assessment rubric: scores run from ScaleMin to ScaleMax and
+// count Weight times.
+type Criterion struct {
+	ID       string  `json:"id"`
+	Title    string  `json:"title"`
+	Guidance string  `json:"guidance,omitempty"`
+	Weight   float64 `json:"weight"`
+	ScaleMin int     `json:"scale_min"`
+	ScaleMax int     `json:"scale_max"`
+} // @name Criterion
+
+// ReportKind is the kind of a monitoring report.
+type ReportKind string
+
+// The report kinds.
+const (
+	ReportInterim ReportKind = "interim"
+	ReportFinal   ReportKind = "final"
+)
+
+// ReportDue is one monitoring report an award will owe: its kind, due so many days after
+// the award is accepted.
+type ReportDue struct {
+	Kind         ReportKind `json:"kind"`
+	DueAfterDays int        `json:"due_after_days"`
+} // @name ReportDue
+
+// ReportSchedule is the reports an award from the round will owe.
+type ReportSchedule []ReportDue
