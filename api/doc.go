@@ -8,6 +8,7 @@
 //	@version					1.0
 //	@description				Grants programme management for funders of grassroots, user-led groups: programmes, funding rounds, applications, assessment, awards, payments and light-touch monitoring. Errors are RFC 9457 problem documents (application/problem+json). Lists are keyset-paginated with an opaque cursor.
 //	@license.name				AGPL-3.0-or-later
+//	@license.url				https://www.gnu.org/licenses/agpl-3.0.html
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header

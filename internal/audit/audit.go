@@ -22,7 +22,7 @@ type Event struct {
 	EntityID   string         `json:"entity_id"`
 	RequestID  string         `json:"request_id"`
 	Changes    map[string]any `json:"changes"`
-}
+} // @name AuditEvent
 
 // Store appends events. The implementation joins the transaction carried in ctx.
 type Store interface {

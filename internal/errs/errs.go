@@ -32,7 +32,7 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
-}
+} // @name FieldError
 
 // Error is the error type every layer understands.
 type Error struct {
