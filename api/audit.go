@@ -12,7 +12,7 @@ import (
 // AuditEventList is a page of audit events.
 type AuditEventList struct {
 	Data       []audit.Event `json:"data"`
-	NextCursor *string       `json:"next_cursor"`
+	NextCursor *string       `json:"next_cursor" extensions:"x-nullable"`
 } // @name AuditEventList
 
 // listAuditEvents godoc

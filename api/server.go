@@ -116,6 +116,10 @@ func (s *Server) EchoRoutes() []RouteInfo {
 	return out
 }
 
+// StartDraining turns readiness to 503 so load balancers stop sending new requests. Serve
+// calls it when its context ends; it is exported for tests and for an orderly hand-over.
+func (s *Server) StartDraining() { s.draining.Store(true) }
+
 // RouteInfo describes one route.
 type RouteInfo struct {
 	Method, Path, Access string
@@ -142,7 +146,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.draining.Store(true)
+	s.StartDraining()
 	grace := s.Config.ShutdownTimeout
 	if grace == 0 {
 		grace = 20 * time.Second

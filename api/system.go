@@ -69,8 +69,8 @@ func (s *Server) metricsHandler(c echo.Context) error { return s.metrics.handler
 //
 //	@Summary	This API's OpenAPI 3 contract
 //	@Tags		operations
-//	@Produce	plain
-//	@Success	200	{string}	string
+//	@Produce	application/yaml
+//	@Success	200	{object}	object	"the OpenAPI 3 document"
 //	@Router		/openapi.yaml [get]
 func (s *Server) openapiYAML(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/yaml", constellate.OpenAPI)

@@ -79,7 +79,7 @@ const docTemplate = `{
         "/openapi.yaml": {
             "get": {
                 "produces": [
-                    "text/plain"
+                    "application/yaml"
                 ],
                 "tags": [
                     "operations"
@@ -87,9 +87,9 @@ const docTemplate = `{
                 "summary": "This API's OpenAPI 3 contract",
                 "responses": {
                     "200": {
-                        "description": "OK",
+                        "description": "the OpenAPI 3 document",
                         "schema": {
-                            "type": "string"
+                            "type": "object"
                         }
                     }
                 }
@@ -404,7 +404,8 @@ const docTemplate = `{
                     }
                 },
                 "next_cursor": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
