@@ -3,7 +3,7 @@ package round
 import "regexp"
 
 // QuestionType is what kind of answer a question takes.
-type QuestionType string
+type QuestionType string // @name QuestionType
 
 // The question types of SPEC §5.
 const (
@@ -68,7 +68,7 @@ type Form struct {
 } // @name Form
 
 // Op is an eligibility rule's comparison.
-type Op string
+type Op string // @name RuleOp
 
 // The rule operators.
 const (
@@ -87,7 +87,7 @@ var Ops = []Op{OpEq, OpNeq, OpLte, OpGte, OpIn}
 type Rule struct {
 	QuestionID string `json:"question_id"`
 	Op         Op     `json:"op"`
-	Value      any    `json:"value" swaggertype:"object"`
+	Value      any    `json:"value"`
 	Message    string `json:"message"`
 } // @name EligibilityRule
 
@@ -110,7 +110,7 @@ type Criterion struct {
 } // @name Criterion
 
 // ReportKind is the kind of a monitoring report.
-type ReportKind string
+type ReportKind string // @name ReportKind
 
 // The report kinds.
 const (

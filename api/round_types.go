@@ -1,0 +1,190 @@
+package api
+
+import (
+	"time"
+
+	"constellate/internal/round"
+)
+
+// RoundRequest defines a new round (POST /v1/programmes/{id}/rounds). Money is in minor
+// units of currency. Omitted currency is GBP, reviewers_per_application 2,
+// blind_assessment true. status, id and timestamps can never be set.
+type RoundRequest struct {
+	Name                    string               `json:"name" validate:"required" example:"Side by Side 2025"`
+	Description             string               `json:"description"`
+	ReferencePrefix         string               `json:"reference_prefix" validate:"required" example:"SBS"`
+	Currency                *string              `json:"currency" example:"GBP"`
+	Budget                  int64                `json:"budget" validate:"required" example:"1000000"`
+	MinGrant                int64                `json:"min_grant" example:"50000"`
+	MaxGrant                int64                `json:"max_grant" validate:"required" example:"500000"`
+	OpensAt                 *time.Time           `json:"opens_at" validate:"required"`
+	ClosesAt                *time.Time           `json:"closes_at" validate:"required"`
+	GraceMinutes            int                  `json:"grace_minutes" example:"30"`
+	ReviewersPerApplication *int                 `json:"reviewers_per_application" example:"2"`
+	BlindAssessment         *bool                `json:"blind_assessment" example:"true"`
+	Eligibility             *round.Eligibility   `json:"eligibility"`
+	Form                    *round.Form          `json:"form" validate:"required"`
+	Criteria                []round.Criterion    `json:"criteria"`
+	ReportSchedule          round.ReportSchedule `json:"report_schedule"`
+	ReportForm              *round.Form          `json:"report_form"`
+} // @name RoundRequest
+
+// definition turns the request into a round definition with the defaults applied.
+func (r RoundRequest) definition() round.Definition {
+	d := round.Definition{
+		Name: r.Name, Description: r.Description, ReferencePrefix: r.ReferencePrefix, Currency: round.DefaultCurrency,
+		Budget: r.Budget, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant, GraceMinutes: r.GraceMinutes,
+		ReviewersPerApplication: round.DefaultReviewersPerApplication, BlindAssessment: round.DefaultBlindAssessment,
+		Criteria: r.Criteria, ReportSchedule: r.ReportSchedule,
+	}
+	if r.Currency != nil {
+		d.Currency = *r.Currency
+	}
+	if r.OpensAt != nil {
+		d.OpensAt = r.OpensAt.UTC()
+	}
+	if r.ClosesAt != nil {
+		d.ClosesAt = r.ClosesAt.UTC()
+	}
+	if r.ReviewersPerApplication != nil {
+		d.ReviewersPerApplication = *r.ReviewersPerApplication
+	}
+	if r.BlindAssessment != nil {
+		d.BlindAssessment = *r.BlindAssessment
+	}
+	if r.Eligibility != nil {
+		d.Eligibility = *r.Eligibility
+	}
+	if r.Form != nil {
+		d.Form = *r.Form
+	}
+	if r.ReportForm != nil {
+		d.ReportForm = *r.ReportForm
+	}
+	return d
+}
+
+// RoundPatchRequest changes a round (PATCH /v1/rounds/{id}); omitted fields are kept.
+// form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at
+// change only while the round is a draft; closes_at and grace_minutes until it closes;
+// reviewers_per_application and blind_assessment until assessment starts; budget,
+// report_schedule and report_form until decisions are published; name and description
+// until it is archived. A field sent with its current value is not a change.
+type RoundPatchRequest struct {
+	Name                    *string               `json:"name"`
+	Description             *string               `json:"description"`
+	ReferencePrefix         *string               `json:"reference_prefix"`
+	Currency                *string               `json:"currency"`
+	Budget                  *int64                `json:"budget"`
+	MinGrant                *int64                `json:"min_grant"`
+	MaxGrant                *int64                `json:"max_grant"`
+	OpensAt                 *time.Time            `json:"opens_at"`
+	ClosesAt                *time.Time            `json:"closes_at"`
+	GraceMinutes            *int                  `json:"grace_minutes"`
+	ReviewersPerApplication *int                  `json:"reviewers_per_application"`
+	BlindAssessment         *bool                 `json:"blind_assessment"`
+	Eligibility             *round.Eligibility    `json:"eligibility"`
+	Form                    *round.Form           `json:"form"`
+	Criteria                *[]round.Criterion    `json:"criteria"`
+	ReportSchedule          *round.ReportSchedule `json:"report_schedule"`
+	ReportForm              *round.Form           `json:"report_form"`
+} // @name RoundPatchRequest
+
+func (r RoundPatchRequest) patch() round.Patch {
+	return round.Patch{
+		Name: r.Name, Description: r.Description, ReferencePrefix: r.ReferencePrefix, Currency: r.Currency,
+		Budget: r.Budget, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt,
+		GraceMinutes: r.GraceMinutes, ReviewersPerApplication: r.ReviewersPerApplication,
+		BlindAssessment: r.BlindAssessment, Eligibility: r.Eligibility, Form: r.Form, Criteria: r.Criteria,
+		ReportSchedule: r.ReportSchedule, ReportForm: r.ReportForm,
+	}
+}
+
+// RoundResponse is a round: its whole definition, status and burden.
+type RoundResponse struct {
+	ID                      string               `json:"id"`
+	ProgrammeID             string               `json:"programme_id"`
+	Name                    string               `json:"name"`
+	Description             string               `json:"description"`
+	ReferencePrefix         string               `json:"reference_prefix"`
+	Currency                string               `json:"currency"`
+	Budget                  int64                `json:"budget"`
+	MinGrant                int64                `json:"min_grant"`
+	MaxGrant                int64                `json:"max_grant"`
+	OpensAt                 time.Time            `json:"opens_at"`
+	ClosesAt                time.Time            `json:"closes_at"`
+	GraceMinutes            int                  `json:"grace_minutes"`
+	ReviewersPerApplication int                  `json:"reviewers_per_application"`
+	BlindAssessment         bool                 `json:"blind_assessment"`
+	Eligibility             round.Eligibility    `json:"eligibility"`
+	Form                    round.Form           `json:"form"`
+	Criteria                []round.Criterion    `json:"criteria"`
+	ReportSchedule          round.ReportSchedule `json:"report_schedule"`
+	ReportForm              round.Form           `json:"report_form"`
+	// Status is effective now: an open round past closes_at is closed.
+	Status string `json:"status" enums:"draft,open,closed,assessment,decided,archived"`
+	// AcceptingApplications says whether a new application may be started now.
+	AcceptingApplications bool         `json:"accepting_applications"`
+	Burden                round.Burden `json:"burden"`
+	CreatedAt             time.Time    `json:"created_at"`
+	UpdatedAt             time.Time    `json:"updated_at"`
+} // @name Round
+
+func roundResponse(r round.Round, now time.Time) RoundResponse {
+	d := r.Definition
+	out := RoundResponse{
+		ID: r.ID, ProgrammeID: r.ProgrammeID, Name: d.Name, Description: d.Description, ReferencePrefix: d.ReferencePrefix,
+		Currency: d.Currency, Budget: d.Budget, MinGrant: d.MinGrant, MaxGrant: d.MaxGrant, OpensAt: d.OpensAt,
+		ClosesAt: d.ClosesAt, GraceMinutes: d.GraceMinutes, ReviewersPerApplication: d.ReviewersPerApplication,
+		BlindAssessment: d.BlindAssessment, Eligibility: d.Eligibility, Form: d.Form, Criteria: d.Criteria,
+		ReportSchedule: d.ReportSchedule, ReportForm: d.ReportForm, Status: string(r.EffectiveStatus(now)),
+		AcceptingApplications: r.AcceptingNewApplications(now), Burden: d.Burden(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	// Lists are never null in responses.
+	if out.Eligibility.Questions == nil {
+		out.Eligibility.Questions = []round.Question{}
+	}
+	if out.Eligibility.Rules == nil {
+		out.Eligibility.Rules = []round.Rule{}
+	}
+	if out.Form.Questions == nil {
+		out.Form.Questions = []round.Question{}
+	}
+	if out.ReportForm.Questions == nil {
+		out.ReportForm.Questions = []round.Question{}
+	}
+	if out.Criteria == nil {
+		out.Criteria = []round.Criterion{}
+	}
+	if out.ReportSchedule == nil {
+		out.ReportSchedule = round.ReportSchedule{}
+	}
+	return out
+}
+
+// RoundList is a page of rounds.
+type RoundList struct {
+	Data       []RoundResponse `json:"data"`
+	NextCursor *string         `json:"next_cursor"`
+} // @name RoundList
+
+// EligibilityCheckRequest is a group's answers to a round's eligibility questions, keyed by
+// question id.
+type EligibilityCheckRequest struct {
+	Answers map[string]any `json:"answers" validate:"required"`
+} // @name EligibilityCheckRequest
+
+// RoundFormResponse is the application a round asks for: the eligibility questions, the
+// form and its burden (GET /v1/rounds/{id}/form; plain text with Accept: text/plain).
+type RoundFormResponse struct {
+	RoundID     string            `json:"round_id"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Currency    string            `json:"currency"`
+	MinGrant    int64             `json:"min_grant"`
+	MaxGrant    int64             `json:"max_grant"`
+	ClosesAt    time.Time         `json:"closes_at"`
+	Eligibility round.Eligibility `json:"eligibility"`
+	Form        round.Form        `json:"form"`
+	Burden      round.Burden      `json:"burden"`
+} // @name RoundForm

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"constellate/internal/page"
+	"constellate/internal/round"
+)
+
+type programmeRow struct {
+	ID          string `gorm:"primaryKey"`
+	Name        string
+	Description string
+	Version     int64
+	CreatedAt   Timestamp
+	UpdatedAt   Timestamp
+}
+
+func (programmeRow) TableName() string { return "programmes" }
+
+func (r programmeRow) programme() round.Programme {
+	return round.Programme{ID: r.ID, Name: r.Name, Description: r.Description, Version: r.Version,
+		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time()}
+}
+
+func programmeRowOf(p round.Programme) programmeRow {
+	return programmeRow{ID: p.ID, Name: p.Name, Description: p.Description, Version: p.Version,
+		CreatedAt: TS(p.CreatedAt), UpdatedAt: TS(p.UpdatedAt)}
+}
+
+type roundRow struct {
+	ID                      string `gorm:"primaryKey"`
+	ProgrammeID             string
+	Name                    string
+	Description             string
+	ReferencePrefix         string
+	Currency                string
+	Budget                  int64
+	MinGrant                int64
+	MaxGrant                int64
+	OpensAt                 Timestamp
+	ClosesAt                Timestamp
+	GraceMinutes            int
+	ReviewersPerApplication int
+	BlindAssessment         bool
+	Eligibility             round.Eligibility    `gorm:"serializer:json"`
+	Form                    round.Form           `gorm:"serializer:json"`
+	Criteria                []round.Criterion    `gorm:"serializer:json"`
+	ReportSchedule          round.ReportSchedule `gorm:"serializer:json"`
+	ReportForm              round.Form           `gorm:"serializer:json"`
+	Status                  string
+	Version                 int64
+	CreatedAt               Timestamp
+	UpdatedAt               Timestamp
+}
+
+func (roundRow) TableName() string { return "rounds" }
+
+func (r roundRow) round() round.Round {
+	return round.Round{
+		ID: r.ID, ProgrammeID: r.ProgrammeID,
+		Definition: round.Definition{
+			Name: r.Name, Description: r.Description, ReferencePrefix: r.ReferencePrefix, Currency: r.Currency,
+			Budget: r.Budget, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant,
+			OpensAt: r.OpensAt.Time(), ClosesAt: r.ClosesAt.Time(), GraceMinutes: r.GraceMinutes,
+			ReviewersPerApplication: r.ReviewersPerApplication, BlindAssessment: r.BlindAssessment,
+			Eligibility: r.Eligibility, Form: r.Form, Criteria: r.Criteria,
+			ReportSchedule: r.ReportSchedule, ReportForm: r.ReportForm,
+		},
+		Status: round.Status(r.Status), Version: r.Version, CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
+	}
+}
+
+func roundRowOf(r round.Round) roundRow {
+	d := r.Definition
+	row := roundRow{
+		ID: r.ID, ProgrammeID: r.ProgrammeID, Name: d.Name, Description: d.Description,
+		ReferencePrefix: d.ReferencePrefix, Currency: d.Currency, Budget: d.Budget, MinGrant: d.MinGrant,
+		MaxGrant: d.MaxGrant, OpensAt: TS(d.OpensAt), ClosesAt: TS(d.ClosesAt), GraceMinutes: d.GraceMinutes,
+		ReviewersPerApplication: d.ReviewersPerApplication, BlindAssessment: d.BlindAssessment,
+		Eligibility: d.Eligibility, Form: d.Form, Criteria: d.Criteria, ReportSchedule: d.ReportSchedule,
+		ReportForm: d.ReportForm, Status: string(r.Status), Version: r.Version,
+		CreatedAt: TS(r.CreatedAt), UpdatedAt: TS(r.UpdatedAt),
+	}
+	// Stored JSON is never null, so readers need not special-case it.
+	if row.Eligibility.Questions == nil {
+		row.Eligibility.Questions = []round.Question{}
+	}
+	if row.Eligibility.Rules == nil {
+		row.Eligibility.Rules = []round.Rule{}
+	}
+	if row.Form.Questions == nil {
+		row.Form.Questions = []round.Question{}
+	}
+	if row.ReportForm.Questions == nil {
+		row.ReportForm.Questions = []round.Question{}
+	}
+	if row.Criteria == nil {
+		row.Criteria = []round.Criterion{}
+	}
+	if row.ReportSchedule == nil {
+		row.ReportSchedule = round.ReportSchedule{}
+	}
+	return row
+}
+
+// RoundStore implements round.Store.
+type RoundStore struct{ db *DB }
+
+// NewRoundStore returns the programmes and rounds store on db.
+func NewRoundStore(db *DB) *RoundStore { return &RoundStore{db: db} }
+
+var _ round.Store = (*RoundStore)(nil)
+
+// CreateProgramme inserts a programme.
+func (s *RoundStore) CreateProgramme(ctx context.Context, p round.Programme) error {
+	row := programmeRowOf(p)
+	return Translate(s.db.conn(ctx).Create(&row).Error, "programme")
+}
+
+// Programme reads one programme, locking it when forUpdate.
+func (s *RoundStore) Programme(ctx context.Context, id string, forUpdate bool) (round.Programme, error) {
+	q := s.db.conn(ctx).Where("id = ?", id)
+	if forUpdate {
+		q = s.db.ForUpdate(q)
+	}
+	var r programmeRow
+	if err := q.Take(&r).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return round.Programme{}, round.ErrProgrammeMissing
+		}
+		return round.Programme{}, Translate(err, "programme")
+	}
+	return r.programme(), nil
+}
+
+// UpdateProgramme writes every field of p.
+func (s *RoundStore) UpdateProgramme(ctx context.Context, p round.Programme) error {
+	row := programmeRowOf(p)
+	res := s.db.conn(ctx).Model(&programmeRow{}).Where("id = ?", p.ID).Select("*").Omit("id", "created_at").Updates(&row)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return round.ErrProgrammeMissing
+	}
+	return Translate(res.Error, "programme")
+}
+
+// Programmes lists programmes newest first.
+func (s *RoundStore) Programmes(ctx context.Context, p page.Params) ([]round.Programme, error) {
+	q := s.db.conn(ctx).Model(&programmeRow{})
+	if p.After != "" {
+		q = q.Where("id < ?", p.After)
+	}
+	var rows []programmeRow
+	if err := q.Order("id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+		return nil, Translate(err, "programmes")
+	}
+	out := make([]round.Programme, len(rows))
+	for i, r := range rows {
+		out[i] = r.programme()
+	}
+	return out, nil
+}
+
+// CreateRound inserts a round.
+func (s *RoundStore) CreateRound(ctx context.Context, r round.Round) error {
+	row := roundRowOf(r)
+	return prefixConflict(Translate(s.db.conn(ctx).Create(&row).Error, "round"))
+}
+
+// prefixConflict names the one unique constraint a round write can break.
+func prefixConflict(err error) error {
+	if err != nil && errors.Is(err, gorm.ErrDuplicatedKey) {
+		return round.ErrPrefixTaken
+	}
+	return err
+}
+
+// Round reads one round, locking it when forUpdate.
+func (s *RoundStore) Round(ctx context.Context, id string, forUpdate bool) (round.Round, error) {
+	q := s.db.conn(ctx).Where("id = ?", id)
+	if forUpdate {
+		q = s.db.ForUpdate(q)
+	}
+	var r roundRow
+	if err := q.Take(&r).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return round.Round{}, round.ErrNotFound
+		}
+		return round.Round{}, Translate(err, "round")
+	}
+	return r.round(), nil
+}
+
+// RoundIDByPrefix returns the id of the round using prefix, or "".
+func (s *RoundStore) RoundIDByPrefix(ctx context.Context, prefix string) (string, error) {
+	var ids []string
+	err := s.db.conn(ctx).Model(&roundRow{}).Where("reference_prefix = ?", prefix).Limit(1).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return "", Translate(err, "round")
+	}
+	return ids[0], nil
+}
+
+// UpdateRound writes every field of r.
+func (s *RoundStore) UpdateRound(ctx context.Context, r round.Round) error {
+	row := roundRowOf(r)
+	res := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "programme_id", "created_at").Updates(&row)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return round.ErrNotFound
+	}
+	return prefixConflict(Translate(res.Error, "round"))
+}
+
+// Rounds lists rounds newest first. Statuses are effective at f.Now: an open round whose
+// closes_at has passed is listed as closed.
+func (s *RoundStore) Rounds(ctx context.Context, f round.Filter, p page.Params) ([]round.Round, error) {
+	q := s.db.conn(ctx).Model(&roundRow{})
+	if f.ProgrammeID != "" {
+		q = q.Where("programme_id = ?", f.ProgrammeID)
+	}
+	if f.PublicOnly {
+		q = q.Where("status IN ?", []string{string(round.StatusOpen), string(round.StatusClosed)})
+	}
+	switch f.Status {
+	case "":
+	case round.StatusOpen:
+		q = q.Where("status = ? AND closes_at > ?", string(round.StatusOpen), TS(f.Now))
+	case round.StatusClosed:
+		q = q.Where("(status = ? OR (status = ? AND closes_at <= ?))", string(round.StatusClosed), string(round.StatusOpen), TS(f.Now))
+	default:
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if p.After != "" {
+		q = q.Where("id < ?", p.After)
+	}
+	var rows []roundRow
+	if err := q.Order("id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+		return nil, Translate(err, "rounds")
+	}
+	out := make([]round.Round, len(rows))
+	for i, r := range rows {
+		out[i] = r.round()
+	}
+	return out, nil
+}
