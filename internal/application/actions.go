@@ -1,0 +1,209 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"constellate/internal/auth"
+	"constellate/internal/errs"
+	"constellate/internal/ids"
+	"constellate/internal/page"
+	"constellate/internal/round"
+)
+
+// SubmissionProblems lists everything that stops a from being submitted to r, all at once:
+// a title, every required answer, every answer valid, every eligibility rule passed (each
+// failing rule's message, under "eligibility"), and min_grant ≤ requested_amount ≤
+// max_grant.
+func SubmissionProblems(r round.Round, a Application) errs.Fields {
+	var f errs.Fields
+	if strings.TrimSpace(a.Title) == "" {
+		f.Add("title", "is required")
+	}
+	if a.RequestedAmount < r.MinGrant || a.RequestedAmount > r.MaxGrant {
+		f.Add("requested_amount", "must be from %d to %d (%s, in minor units)", r.MinGrant, r.MaxGrant, r.Currency)
+	}
+	f = append(f, round.CheckAnswers(r.Definition, a.Answers, true)...)
+	if ok, reasons := r.Eligibility.Evaluate(a.Answers); !ok {
+		for _, m := range reasons {
+			f.Add("eligibility", "%s", m)
+		}
+	}
+	return f
+}
+
+// Submit submits a draft, or resubmits an application the funder asked more of. A first
+// submission needs the round open and before its closing time (or within its grace period
+// for an application started before it); a resubmission needs only that the round's
+// decisions are not yet made (the funder asked for it, whatever the date). The application
+// gets its reference at its first submission and an immutable revision at every one.
+func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMatch *int64) (Application, error) {
+	var out Application
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, actor, id, true, CanChange)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != a.Version {
+			return ErrStale
+		}
+		if _, err := a.Status.Next(ActionSubmit); err != nil {
+			return s.refusal(actor, a, ActionSubmit, err)
+		}
+		r, err := s.round(ctx, a.RoundID)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		switch {
+		case a.Status == StatusDraft && !r.AcceptingSubmissions(now, a.StartedAt):
+			return ErrDeadlinePassed
+		case a.Status == StatusMoreInfoRequested && (DecisionsPublished(r.Status) || r.Status == round.StatusDraft):
+			return ErrRoundMovedOn
+		}
+		if err := SubmissionProblems(r, a).Err(errs.Invalid, "the application cannot be submitted yet: every problem is listed"); err != nil {
+			return err
+		}
+		if a.Reference == "" {
+			n, err := s.store.NextReference(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			a.Reference = fmt.Sprintf("%s-%04d", r.ReferencePrefix, n)
+		}
+		a.Revision++
+		if err := s.store.AddRevision(ctx, Revision{ID: ids.New(), ApplicationID: a.ID, Number: a.Revision, Title: a.Title,
+			Summary: a.Summary, RequestedAmount: a.RequestedAmount, Answers: a.Answers, SubmittedAt: now, SubmittedBy: actor.UserID}); err != nil {
+			return err
+		}
+		a.SubmittedAt = &now
+		out, err = s.move(ctx, actor, a, ActionSubmit, "", map[string]any{"reference": a.Reference, "revision": a.Revision})
+		return err
+	})
+	return out.ViewFor(actor), err
+}
+
+// refusal is err for an action the status does not allow, worded with the status the
+// actor sees (an applicant is not told of a decision before it is published).
+func (s *Service) refusal(actor auth.Actor, a Application, action Action, err error) error {
+	seen := a.ViewFor(actor).Status
+	if seen == a.Status {
+		return err
+	}
+	e := *ErrIllegalTransition
+	e.Message = "this application can no longer be " + pastTense(action)
+	e.Err = ErrIllegalTransition
+	return &e
+}
+
+// move applies action to a (loaded and locked in this transaction), saves it with a new
+// version, and records the history entry and the audit event.
+func (s *Service) move(ctx context.Context, actor auth.Actor, a Application, action Action, reason string, changes map[string]any) (Application, error) {
+	from, err := a.apply(action)
+	if err != nil {
+		return a, s.refusal(actor, Application{Status: from, RoundStatus: a.RoundStatus}, action, err)
+	}
+	prev := a.Version
+	a.Version++
+	a.UpdatedAt = s.now().UTC()
+	if err := s.store.Update(ctx, a, prev); err != nil {
+		return a, err
+	}
+	if err := s.history(ctx, actor, a, from, reason); err != nil {
+		return a, err
+	}
+	if changes == nil {
+		changes = map[string]any{}
+	}
+	changes["from"], changes["to"] = string(from), string(a.Status)
+	if reason != "" {
+		changes["reason"] = reason
+	}
+	return a, s.audit.Record(ctx, actor, action.AuditAction(), "application", a.ID, changes)
+}
+
+// checkReason lists problems with a reason or message (required when required).
+func checkReason(field, v string, required bool) error {
+	var f errs.Fields
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		f.Add(field, "is required: the applicant reads it")
+	case utf8.RuneCountInString(v) > MaxReasonLength:
+		f.Add(field, "must be at most %d characters", MaxReasonLength)
+	}
+	return f.Err(errs.Invalid, "the "+field+" is not valid")
+}
+
+// act runs a status action with a reason for the actor allowed by check.
+func (s *Service) act(ctx context.Context, actor auth.Actor, id string, action Action, check func(auth.Actor, Relation) error,
+	field, reason string, required bool, ifMatch *int64) (Application, error) {
+	var out Application
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, actor, id, true, check)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != a.Version {
+			return ErrStale
+		}
+		if _, err := a.Status.Next(action); err != nil {
+			return s.refusal(actor, a, action, err)
+		}
+		if err := checkReason(field, reason, required); err != nil {
+			return err
+		}
+		out, err = s.move(ctx, actor, a, action, strings.TrimSpace(reason), nil)
+		return err
+	})
+	return out.ViewFor(actor), err
+}
+
+// Withdraw withdraws an application before a decision, by a member of its organisation,
+// with an optional reason. A withdrawn application frees the organisation's place in the
+// round.
+func (s *Service) Withdraw(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Application, error) {
+	return s.act(ctx, actor, id, ActionWithdraw, CanChange, "reason", reason, false, ifMatch)
+}
+
+// RequestInfo asks the applicant for more (a manager, from submitted, with a message the
+// applicant reads); they may edit and resubmit.
+func (s *Service) RequestInfo(ctx context.Context, actor auth.Actor, id, message string, ifMatch *int64) (Application, error) {
+	return s.act(ctx, actor, id, ActionRequestInfo, CanScreen, "message", message, true, ifMatch)
+}
+
+// MarkIneligible screens a submitted application out (a manager, with the reason the
+// applicant is told).
+func (s *Service) MarkIneligible(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Application, error) {
+	return s.act(ctx, actor, id, ActionMarkIneligible, CanScreen, "reason", reason, true, ifMatch)
+}
+
+// History returns a page of an application's status changes, oldest first, as actor may
+// see them.
+func (s *Service) History(ctx context.Context, actor auth.Actor, id string, p page.Params) ([]HistoryEntry, string, error) {
+	a, err := s.load(ctx, actor, id, false, CanReadHistory)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.store.History(ctx, a.ID, p)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := page.Trim(p, list, func(h HistoryEntry) string { return h.ID })
+	return HistoryFor(actor, a, list), next, nil
+}
+
+// Revisions returns a page of an application's submitted revisions, first first.
+func (s *Service) Revisions(ctx context.Context, actor auth.Actor, id string, p page.Params) ([]Revision, string, error) {
+	a, err := s.load(ctx, actor, id, false, CanRead)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.store.Revisions(ctx, a.ID, p)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := page.Trim(p, list, func(r Revision) string { return r.ID })
+	return list, next, nil
+}

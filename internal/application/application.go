@@ -1,0 +1,148 @@
+// Package application is the applications capability: a group's application to a funding
+// round, from draft through submission (with an immutable revision per submission) to the
+// funder's screening and decision. The status machine is in status.go, who may see and do
+// what in policy.go, the use cases in service.go and actions.go, the round figures in
+// stats.go. Storage is behind Store, implemented in internal/store.
+package application
+
+import (
+	"context"
+	"time"
+
+	"constellate/internal/errs"
+	"constellate/internal/page"
+	"constellate/internal/round"
+)
+
+// Application is one organisation's application to one round.
+type Application struct {
+	ID             string
+	RoundID        string
+	OrganisationID string
+	// Reference is the human reference (PREFIX-0001), given at first submission; "" before.
+	Reference       string
+	Title           string
+	Summary         string
+	RequestedAmount int64 // minor units of the round's currency
+	// Answers hold the answers to the round's eligibility and form questions, by question id.
+	Answers map[string]any
+	Status  Status
+	// Revision is the number of the latest submitted revision (0 before the first submission).
+	Revision    int
+	SubmittedAt *time.Time // the latest submission
+	StartedAt   time.Time  // when the draft was created (the grace period applies to it)
+	CreatedBy   string
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	// RoundStatus is the stored status of the application's round, read with it: whether the
+	// round's decisions are published decides what applicants see (DecisionsPublished).
+	RoundStatus round.Status
+}
+
+// Revision is the immutable copy of an application made at each submission.
+type Revision struct {
+	ID              string
+	ApplicationID   string
+	Number          int
+	Title           string
+	Summary         string
+	RequestedAmount int64
+	Answers         map[string]any
+	SubmittedAt     time.Time
+	SubmittedBy     string
+}
+
+// HistoryEntry is one status change of an application.
+type HistoryEntry struct {
+	ID            string
+	ApplicationID string
+	From          Status // "" for the creation of the draft
+	To            Status
+	At            time.Time
+	ActorID       string
+	ActorRole     string
+	// Reason is the withdrawal reason, the manager's request for information or the
+	// screening reason: written for the applicant, who reads it.
+	Reason string
+}
+
+// Filter narrows a list of applications.
+type Filter struct {
+	RoundID        string
+	Status         Status
+	OrganisationID string
+}
+
+// Scope is which applications a caller may list, decided by policy.go and applied in SQL.
+type Scope struct {
+	// All: every application (grants managers).
+	All bool
+	// MemberID: applications of the organisations this user is a member of (applicants).
+	MemberID string
+	// AssignedTo would be the applications assigned to this panel member; assignments arrive
+	// with the assessment capability, until then a panel member's scope is empty.
+	AssignedTo string
+	// MaskDecisions: the caller sees awarded and declined as under_assessment until the
+	// round's decisions are published, so a status filter must match what they see.
+	MaskDecisions bool
+}
+
+// Store keeps applications. Every method joins the transaction carried in ctx.
+type Store interface {
+	// Create inserts a new application (errs.Conflict if the organisation already has a live
+	// one in the round: the database's unique index is the last word).
+	Create(ctx context.Context, a Application) error
+	// Get reads an application with its round's status; forUpdate locks the row for the rest
+	// of the transaction. errs.NotFound when absent.
+	Get(ctx context.Context, id string, forUpdate bool) (Application, error)
+	// LockOrganisationRound serialises creations for one organisation in one round until the
+	// transaction ends.
+	LockOrganisationRound(ctx context.Context, roundID, organisationID string) error
+	// LiveID returns the id of the organisation's live application to the round, or "".
+	LiveID(ctx context.Context, roundID, organisationID string) (string, error)
+	// Update writes a's mutable fields and status with Version = a.Version, provided the
+	// stored version is still prev (errs.PreconditionFailed otherwise).
+	Update(ctx context.Context, a Application, prev int64) error
+	// List returns up to p.Fetch() applications in scope matching f, by id.
+	List(ctx context.Context, s Scope, f Filter, p page.Params) ([]Application, error)
+	// NextReference returns the round's next reference number (1, 2, …), atomically.
+	NextReference(ctx context.Context, roundID string) (int, error)
+	AddRevision(ctx context.Context, r Revision) error
+	Revisions(ctx context.Context, applicationID string, p page.Params) ([]Revision, error)
+	AddHistory(ctx context.Context, h HistoryEntry) error
+	History(ctx context.Context, applicationID string, p page.Params) ([]HistoryEntry, error)
+	// Figures computes a round's stats in the database (GROUP BY), never by loading rows.
+	Figures(ctx context.Context, roundID string) (Figures, error)
+}
+
+// Memberships answers whether a user belongs to an organisation (checked in SQL at each
+// request, never copied into the token).
+type Memberships interface {
+	MemberOf(ctx context.Context, userID, organisationID string) (bool, error)
+}
+
+// Rounds reads a round (inside the caller's transaction, so deadlines hold).
+type Rounds interface {
+	Round(ctx context.Context, id string) (round.Round, error)
+}
+
+// Transactor runs fn in one transaction carried in ctx.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Errors the capability returns.
+var (
+	ErrNotFound             = errs.E(errs.NotFound, "application not found")
+	ErrRoundNotFound        = errs.E(errs.NotFound, "round not found")
+	ErrOrganisationNotFound = errs.E(errs.NotFound, "organisation not found")
+	ErrLiveExists           = errs.E(errs.Conflict, "your organisation already has an application to this round; continue that one (existing_id)")
+	ErrRoundNotAccepting    = errs.E(errs.Conflict, "the round is not accepting new applications")
+	ErrDeadlinePassed       = errs.E(errs.Conflict, "the round is not accepting submissions: it is not open or its closing time has passed")
+	ErrRoundMovedOn         = errs.E(errs.Conflict, "the round's decisions are made; this application can no longer be resubmitted")
+	ErrNotEditable          = errs.E(errs.Conflict, "only a draft, or an application the funder has asked for more information, can be changed")
+	ErrStale                = errs.E(errs.PreconditionFailed, "the application has changed since you read it (If-Match); read it again")
+	ErrNotYours             = errs.E(errs.Forbidden, "only members of the applying organisation may do this")
+	ErrManagersOnly         = errs.E(errs.Forbidden, "only grants managers may do this")
+)

@@ -1,0 +1,290 @@
+package application
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"constellate/internal/audit"
+	"constellate/internal/auth"
+	"constellate/internal/errs"
+	"constellate/internal/ids"
+	"constellate/internal/page"
+	"constellate/internal/round"
+)
+
+// Limits on the application's own fields.
+const (
+	MaxTitleLength   = 200
+	MaxSummaryLength = 5000
+	MaxReasonLength  = 5000
+	// MaxAmount bounds requested_amount (minor units) far above any real grant.
+	MaxAmount = 1_000_000_000_000_000
+)
+
+// Service is the applications use cases.
+type Service struct {
+	tx      Transactor
+	store   Store
+	members Memberships
+	rounds  Rounds
+	audit   *audit.Log
+	now     func() time.Time
+}
+
+// NewService returns the applications service.
+func NewService(tx Transactor, store Store, members Memberships, rounds Rounds, log *audit.Log, now func() time.Time) *Service {
+	return &Service{tx: tx, store: store, members: members, rounds: rounds, audit: log, now: now}
+}
+
+// relation finds what actor is to a (membership is read in SQL, at the time of the request).
+func (s *Service) relation(ctx context.Context, actor auth.Actor, a Application) (Relation, error) {
+	var rel Relation
+	if actor.Is(auth.RoleApplicant) {
+		m, err := s.members.MemberOf(ctx, actor.UserID, a.OrganisationID)
+		if err != nil {
+			return rel, err
+		}
+		rel.Member = m
+	}
+	return rel, nil
+}
+
+// load reads an application (locked when forUpdate) and checks actor may see it, and then
+// whatever more check demands.
+func (s *Service) load(ctx context.Context, actor auth.Actor, id string, forUpdate bool, check func(auth.Actor, Relation) error) (Application, error) {
+	a, err := s.store.Get(ctx, id, forUpdate)
+	if errs.CodeOf(err) == errs.NotFound {
+		return Application{}, ErrNotFound
+	}
+	if err != nil {
+		return Application{}, err
+	}
+	rel, err := s.relation(ctx, actor, a)
+	if err != nil {
+		return Application{}, err
+	}
+	return a, check(actor, rel)
+}
+
+// round reads the application's round in the transaction.
+func (s *Service) round(ctx context.Context, id string) (round.Round, error) {
+	r, err := s.rounds.Round(ctx, id)
+	if errs.CodeOf(err) == errs.NotFound {
+		return round.Round{}, ErrRoundNotFound
+	}
+	return r, err
+}
+
+// Create starts a draft application of organisationID to roundID. The caller must belong
+// to the organisation; the round must be open and before its closing time; the
+// organisation must not already have a live application to the round (errs.Conflict with
+// existing_id naming it).
+func (s *Service) Create(ctx context.Context, actor auth.Actor, roundID, organisationID string) (Application, error) {
+	if !actor.Is(auth.RoleApplicant) {
+		return Application{}, errs.E(errs.Forbidden, "only applicants start applications")
+	}
+	if !ids.Valid(organisationID) {
+		return Application{}, errs.Fields{{Field: "organisation_id", Message: "must be the id of an organisation you belong to"}}.
+			Err(errs.Invalid, "the application cannot be started")
+	}
+	organisationID = strings.ToLower(organisationID)
+	var out Application
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.round(ctx, roundID)
+		if err != nil {
+			return err
+		}
+		if !r.Status.Public() {
+			return ErrRoundNotFound
+		}
+		member, err := s.members.MemberOf(ctx, actor.UserID, organisationID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return ErrOrganisationNotFound
+		}
+		now := s.now().UTC()
+		if !r.AcceptingNewApplications(now) {
+			return ErrRoundNotAccepting
+		}
+		if err := s.store.LockOrganisationRound(ctx, roundID, organisationID); err != nil {
+			return err
+		}
+		existing, err := s.store.LiveID(ctx, roundID, organisationID)
+		if err != nil {
+			return err
+		}
+		if existing != "" {
+			return ErrLiveExists.WithMeta("existing_id", existing)
+		}
+		a := Application{ID: ids.New(), RoundID: roundID, OrganisationID: organisationID, Answers: map[string]any{},
+			Status: StatusDraft, StartedAt: now, CreatedBy: actor.UserID, Version: 1, CreatedAt: now, UpdatedAt: now,
+			RoundStatus: r.Status}
+		if err := s.store.Create(ctx, a); err != nil {
+			return err
+		}
+		if err := s.history(ctx, actor, a, "", ""); err != nil {
+			return err
+		}
+		out = a
+		return s.audit.Record(ctx, actor, "application.created", "application", a.ID,
+			map[string]any{"round_id": roundID, "organisation_id": organisationID})
+	})
+	return out.ViewFor(actor), err
+}
+
+// history records a status change.
+func (s *Service) history(ctx context.Context, actor auth.Actor, a Application, from Status, reason string) error {
+	return s.store.AddHistory(ctx, HistoryEntry{ID: ids.New(), ApplicationID: a.ID, From: from, To: a.Status,
+		At: a.UpdatedAt, ActorID: actor.UserID, ActorRole: string(actor.Role), Reason: reason})
+}
+
+// Get returns an application the actor may see (errs.NotFound otherwise).
+func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Application, error) {
+	a, err := s.load(ctx, actor, id, false, CanRead)
+	if err != nil {
+		return Application{}, err
+	}
+	return a.ViewFor(actor), nil
+}
+
+// List returns a page of the applications actor may see, filtered, by id.
+func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Application, error) {
+	scope, err := ListScope(actor)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, errs.Fields{{Field: "status", Message: "is not an application status"}}.Err(errs.Malformed, "the filters are not valid")
+	}
+	scope.MaskDecisions = !actor.Is(auth.RoleGrantsManager)
+	list, err := s.store.List(ctx, scope, f, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i] = list[i].ViewFor(actor)
+	}
+	return list, nil
+}
+
+// Patch is a change to a draft: nil fields are left as they are; in Answers, a key with a
+// nil value deletes that answer and every other key replaces its answer (autosave of a
+// partial form).
+type Patch struct {
+	Title           *string
+	Summary         *string
+	RequestedAmount *int64
+	Answers         map[string]any
+}
+
+// check lists every problem with the patch against the round's questions: each answer
+// against its question's type and limits (required-ness waits for submission), and no
+// answer to a question the round does not ask.
+func (p Patch) check(d round.Definition) errs.Fields {
+	var f errs.Fields
+	if p.Title != nil && utf8.RuneCountInString(*p.Title) > MaxTitleLength {
+		f.Add("title", "must be at most %d characters", MaxTitleLength)
+	}
+	if p.Summary != nil && utf8.RuneCountInString(*p.Summary) > MaxSummaryLength {
+		f.Add("summary", "must be at most %d characters", MaxSummaryLength)
+	}
+	if p.RequestedAmount != nil && (*p.RequestedAmount < 0 || *p.RequestedAmount > MaxAmount) {
+		f.Add("requested_amount", "must be a whole number of minor units from 0 to %d", int64(MaxAmount))
+	}
+	if len(p.Answers) > 0 {
+		f = append(f, round.CheckAnswers(d, p.Answers, false)...)
+	}
+	return f
+}
+
+// Update applies a patch to a draft (or an application the funder has asked for more
+// information) by a member of its organisation. ifMatch, when given, must be the current
+// version (errs.PreconditionFailed); the row is locked either way, so no update is lost.
+func (s *Service) Update(ctx context.Context, actor auth.Actor, id string, p Patch, ifMatch *int64) (Application, error) {
+	var out Application
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, actor, id, true, CanChange)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != a.Version {
+			return ErrStale
+		}
+		if !a.Status.Editable() {
+			return ErrNotEditable
+		}
+		r, err := s.round(ctx, a.RoundID)
+		if err != nil {
+			return err
+		}
+		if err := p.check(r.Definition).Err(errs.Invalid, "some of the changes cannot be saved"); err != nil {
+			return err
+		}
+		changed := p.apply(&a)
+		if len(changed) == 0 {
+			out = a
+			return nil
+		}
+		prev := a.Version
+		a.Version++
+		a.UpdatedAt = s.now().UTC()
+		if err := s.store.Update(ctx, a, prev); err != nil {
+			return err
+		}
+		out = a
+		return s.audit.Record(ctx, actor, "application.updated", "application", a.ID, map[string]any{"fields": changed})
+	})
+	return out.ViewFor(actor), err
+}
+
+// apply merges the patch into a and names what changed (answers as answers.<id>; values
+// are not copied into the audit log).
+func (p Patch) apply(a *Application) []string {
+	changed := []string{}
+	if p.Title != nil && strings.TrimSpace(*p.Title) != a.Title {
+		a.Title = strings.TrimSpace(*p.Title)
+		changed = append(changed, "title")
+	}
+	if p.Summary != nil && *p.Summary != a.Summary {
+		a.Summary = *p.Summary
+		changed = append(changed, "summary")
+	}
+	if p.RequestedAmount != nil && *p.RequestedAmount != a.RequestedAmount {
+		a.RequestedAmount = *p.RequestedAmount
+		changed = append(changed, "requested_amount")
+	}
+	if len(p.Answers) > 0 {
+		merged := make(map[string]any, len(a.Answers)+len(p.Answers))
+		for k, v := range a.Answers {
+			merged[k] = v
+		}
+		for _, k := range sortedKeys(p.Answers) {
+			v := p.Answers[k]
+			if v == nil {
+				if _, had := merged[k]; had {
+					delete(merged, k)
+					changed = append(changed, "answers."+k)
+				}
+				continue
+			}
+			merged[k] = v
+			changed = append(changed, "answers."+k)
+		}
+		a.Answers = merged
+	}
+	return changed
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
