@@ -13,6 +13,7 @@ import (
 	"constellate/internal/idempotency"
 	"constellate/internal/identity"
 	"constellate/internal/ids"
+	"constellate/internal/round"
 	"constellate/internal/store"
 )
 
@@ -43,6 +44,7 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	tokens := auth.NewTokens(keys, o.Config.Issuer, o.Config.Audience, o.Config.AccessTokenTTL, o.Now, ids.New)
 	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, d.Audit, o.Now)
 	d.Auth = d.Identity
+	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), d.Audit, o.Now, ids.New)
 	return New(d), nil
 }
 

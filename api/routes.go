@@ -52,5 +52,20 @@ func (s *Server) routes() []route {
 		{Method: get, Path: "/v1/me", Access: authenticated, Handler: s.me},
 
 		// Programmes, rounds and applications (issue 4) go here.
+		{Method: get, Path: "/v1/programmes", Access: roles(manager), Handler: s.listProgrammes},
+		{Method: post, Path: "/v1/programmes", Access: roles(manager), Handler: s.createProgramme},
+		{Method: get, Path: "/v1/programmes/:id", Access: roles(manager), Handler: s.getProgramme},
+		{Method: patch, Path: "/v1/programmes/:id", Access: roles(manager), Handler: s.patchProgramme},
+		{Method: post, Path: "/v1/programmes/:id/rounds", Access: roles(manager), Handler: s.createRound},
+		{Method: get, Path: "/v1/rounds", Access: public, Handler: s.listRounds},
+		{Method: get, Path: "/v1/rounds/:id", Access: public, Handler: s.getRound},
+		{Method: patch, Path: "/v1/rounds/:id", Access: roles(manager), Handler: s.patchRound},
+		{Method: post, Path: "/v1/rounds/:id/open", Access: roles(manager), Handler: s.openRound},
+		{Method: post, Path: "/v1/rounds/:id/close", Access: roles(manager), Handler: s.closeRound},
+		{Method: post, Path: "/v1/rounds/:id/start-assessment", Access: roles(manager), Handler: s.startAssessment},
+		{Method: post, Path: "/v1/rounds/:id/publish-decisions", Access: roles(manager), Handler: s.publishDecisions},
+		{Method: post, Path: "/v1/rounds/:id/archive", Access: roles(manager), Handler: s.archiveRound},
+		{Method: post, Path: "/v1/rounds/:id/eligibility-check", Access: public, Handler: s.eligibilityCheck},
+		{Method: get, Path: "/v1/rounds/:id/form", Access: public, Handler: s.roundForm},
 	}
 }
