@@ -357,6 +357,1109 @@ const docTemplate = `{
                     }
                 }
             }
+        },
+        "/v1/programmes": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "programmes"
+                ],
+                "summary": "List programmes, newest first (grants managers)",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "page size, 1–200",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ProgrammeList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "programmes"
+                ],
+                "summary": "Create a programme (grants managers)",
+                "parameters": [
+                    {
+                        "description": "the programme",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ProgrammeRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Programme"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/programmes/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "programmes"
+                ],
+                "summary": "Get a programme (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "programme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Programme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the programme's version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "programmes"
+                ],
+                "summary": "Change a programme's name or description (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "programme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ProgrammePatchRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Programme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the programme's new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/programmes/{id}/rounds": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The whole definition is validated at once: a 422 lists every problem with its field path (e.g. form.questions[2].max_words).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Create a draft round in a programme (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "programme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the round definition",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RoundRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the round's version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no such programme",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "reference_prefix already used (existing_id names the round)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds": {
+            "get": {
+                "description": "Anyone, even without a token, sees rounds that are open or closed; grants managers see every round. Statuses are as of now: an open round past closes_at is listed as closed.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "List rounds, newest first",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "only this programme's rounds",
+                        "name": "programme_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "draft",
+                            "open",
+                            "closed",
+                            "assessment",
+                            "decided",
+                            "archived"
+                        ],
+                        "type": "string",
+                        "description": "only rounds in this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "page size, 1–200",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RoundList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}": {
+            "get": {
+                "description": "Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Get a round",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the round's version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule and report_form until decisions are published; name and description until it is archived. Changing a frozen field is a 409 naming each one.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Change a round (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RoundPatchRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the round's new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "a field that can no longer change, or reference_prefix taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/archive": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Archive a decided round, or a draft that will never open (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round's status does not allow this",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/close": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Close an open round now (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round's status does not allow this",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/eligibility-check": {
+            "post": {
+                "description": "Answers are keyed by question id. Each answer is checked against its eligibility question first (422 naming each problem); then every rule runs and the message of each failing rule is returned.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Check eligibility before applying (anyone, no account needed)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the answers",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EligibilityCheckRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EligibilityResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/form": {
+            "get": {
+                "description": "With Accept: text/plain the whole form comes as plain text: every question with its help, whether it is required, word limits and options.",
+                "produces": [
+                    "application/json",
+                    "text/plain"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "The round's application form (JSON, or plain text for offline drafting and screen readers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RoundForm"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/open": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Open a draft round (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round's status does not allow this",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/publish-decisions": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Moves the round to decided and releases outcomes to applicants.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Publish the decisions of a round in assessment (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round's status does not allow this",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/start-assessment": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "rounds"
+                ],
+                "summary": "Start assessment of a closed round (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Round"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round's status does not allow this",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
         }
     },
     "definitions": {
@@ -409,6 +1512,106 @@ const docTemplate = `{
                 }
             }
         },
+        "Burden": {
+            "type": "object",
+            "properties": {
+                "max_words_total": {
+                    "description": "MaxWordsTotal is the sum of the word limits of the text questions.",
+                    "type": "integer"
+                },
+                "questions": {
+                    "type": "integer"
+                },
+                "required_questions": {
+                    "type": "integer"
+                },
+                "unlimited_text_questions": {
+                    "description": "UnlimitedTextQuestions counts text questions with no word limit (so the total above is\nnot the whole story when it is not zero).",
+                    "type": "integer"
+                }
+            }
+        },
+        "Criterion": {
+            "type": "object",
+            "properties": {
+                "guidance": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "scale_max": {
+                    "type": "integer"
+                },
+                "scale_min": {
+                    "type": "integer"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "weight": {
+                    "type": "number"
+                }
+            }
+        },
+        "Eligibility": {
+            "type": "object",
+            "properties": {
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Question"
+                    }
+                },
+                "rules": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EligibilityRule"
+                    }
+                }
+            }
+        },
+        "EligibilityCheckRequest": {
+            "type": "object",
+            "required": [
+                "answers"
+            ],
+            "properties": {
+                "answers": {
+                    "type": "object",
+                    "additionalProperties": {}
+                }
+            }
+        },
+        "EligibilityResult": {
+            "type": "object",
+            "properties": {
+                "eligible": {
+                    "type": "boolean"
+                },
+                "reasons": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
+        "EligibilityRule": {
+            "type": "object",
+            "properties": {
+                "message": {
+                    "type": "string"
+                },
+                "op": {
+                    "$ref": "#/definitions/RuleOp"
+                },
+                "question_id": {
+                    "type": "string"
+                },
+                "value": {}
+            }
+        },
         "FieldError": {
             "type": "object",
             "properties": {
@@ -417,6 +1620,17 @@ const docTemplate = `{
                 },
                 "message": {
                     "type": "string"
+                }
+            }
+        },
+        "Form": {
+            "type": "object",
+            "properties": {
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Question"
+                    }
                 }
             }
         },
@@ -514,6 +1728,152 @@ const docTemplate = `{
                 }
             }
         },
+        "Programme": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "ProgrammeList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Programme"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "ProgrammePatchRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                }
+            }
+        },
+        "ProgrammeRequest": {
+            "type": "object",
+            "required": [
+                "name"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "example": "Small grants for user-led groups"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Side by Side Fund"
+                }
+            }
+        },
+        "Question": {
+            "type": "object",
+            "properties": {
+                "help": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "label": {
+                    "type": "string"
+                },
+                "max": {
+                    "type": "number"
+                },
+                "max_length": {
+                    "type": "integer"
+                },
+                "max_words": {
+                    "type": "integer"
+                },
+                "min": {
+                    "type": "number"
+                },
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "required": {
+                    "type": "boolean"
+                },
+                "type": {
+                    "$ref": "#/definitions/QuestionType"
+                }
+            }
+        },
+        "QuestionType": {
+            "type": "string",
+            "enum": [
+                "short_text",
+                "long_text",
+                "number",
+                "money",
+                "date",
+                "email",
+                "url",
+                "single_choice",
+                "multi_choice",
+                "yes_no",
+                "media_link"
+            ],
+            "x-enum-comments": {
+                "Date": "YYYY-MM-DD",
+                "Money": "minor units, a whole number",
+                "URL": "http or https only"
+            },
+            "x-enum-descriptions": [
+                "",
+                "",
+                "",
+                "minor units, a whole number",
+                "YYYY-MM-DD",
+                "",
+                "http or https only",
+                "",
+                "",
+                "",
+                ""
+            ],
+            "x-enum-varnames": [
+                "ShortText",
+                "LongText",
+                "Number",
+                "Money",
+                "Date",
+                "Email",
+                "URL",
+                "SingleChoice",
+                "MultiChoice",
+                "YesNo",
+                "MediaLink"
+            ]
+        },
         "RegisterRequest": {
             "type": "object",
             "properties": {
@@ -530,6 +1890,343 @@ const docTemplate = `{
                     "example": "a long passphrase of words"
                 }
             }
+        },
+        "ReportDue": {
+            "type": "object",
+            "properties": {
+                "due_after_days": {
+                    "type": "integer"
+                },
+                "kind": {
+                    "$ref": "#/definitions/ReportKind"
+                }
+            }
+        },
+        "ReportKind": {
+            "type": "string",
+            "enum": [
+                "interim",
+                "final"
+            ],
+            "x-enum-varnames": [
+                "ReportInterim",
+                "ReportFinal"
+            ]
+        },
+        "Round": {
+            "type": "object",
+            "properties": {
+                "accepting_applications": {
+                    "description": "AcceptingApplications says whether a new application may be started now.",
+                    "type": "boolean"
+                },
+                "blind_assessment": {
+                    "type": "boolean"
+                },
+                "budget": {
+                    "type": "integer"
+                },
+                "burden": {
+                    "$ref": "#/definitions/Burden"
+                },
+                "closes_at": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "criteria": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Criterion"
+                    }
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "eligibility": {
+                    "$ref": "#/definitions/Eligibility"
+                },
+                "form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "grace_minutes": {
+                    "type": "integer"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "max_grant": {
+                    "type": "integer"
+                },
+                "min_grant": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "opens_at": {
+                    "type": "string"
+                },
+                "programme_id": {
+                    "type": "string"
+                },
+                "reference_prefix": {
+                    "type": "string"
+                },
+                "report_form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "report_schedule": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ReportDue"
+                    }
+                },
+                "reviewers_per_application": {
+                    "type": "integer"
+                },
+                "status": {
+                    "description": "Status is effective now: an open round past closes_at is closed.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "open",
+                        "closed",
+                        "assessment",
+                        "decided",
+                        "archived"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "RoundForm": {
+            "type": "object",
+            "properties": {
+                "burden": {
+                    "$ref": "#/definitions/Burden"
+                },
+                "closes_at": {
+                    "type": "string"
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "eligibility": {
+                    "$ref": "#/definitions/Eligibility"
+                },
+                "form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "max_grant": {
+                    "type": "integer"
+                },
+                "min_grant": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "RoundList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Round"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "RoundPatchRequest": {
+            "type": "object",
+            "properties": {
+                "blind_assessment": {
+                    "type": "boolean"
+                },
+                "budget": {
+                    "type": "integer"
+                },
+                "closes_at": {
+                    "type": "string"
+                },
+                "criteria": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Criterion"
+                    }
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "eligibility": {
+                    "$ref": "#/definitions/Eligibility"
+                },
+                "form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "grace_minutes": {
+                    "type": "integer"
+                },
+                "max_grant": {
+                    "type": "integer"
+                },
+                "min_grant": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "opens_at": {
+                    "type": "string"
+                },
+                "reference_prefix": {
+                    "type": "string"
+                },
+                "report_form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "report_schedule": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ReportDue"
+                    }
+                },
+                "reviewers_per_application": {
+                    "type": "integer"
+                }
+            }
+        },
+        "RoundRequest": {
+            "type": "object",
+            "required": [
+                "budget",
+                "closes_at",
+                "form",
+                "max_grant",
+                "name",
+                "opens_at",
+                "reference_prefix"
+            ],
+            "properties": {
+                "blind_assessment": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "budget": {
+                    "type": "integer",
+                    "example": 1000000
+                },
+                "closes_at": {
+                    "type": "string"
+                },
+                "criteria": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Criterion"
+                    }
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "GBP"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "eligibility": {
+                    "$ref": "#/definitions/Eligibility"
+                },
+                "form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "grace_minutes": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "max_grant": {
+                    "type": "integer",
+                    "example": 500000
+                },
+                "min_grant": {
+                    "type": "integer",
+                    "example": 50000
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Side by Side 2025"
+                },
+                "opens_at": {
+                    "type": "string"
+                },
+                "reference_prefix": {
+                    "type": "string",
+                    "example": "SBS"
+                },
+                "report_form": {
+                    "$ref": "#/definitions/Form"
+                },
+                "report_schedule": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ReportDue"
+                    }
+                },
+                "reviewers_per_application": {
+                    "type": "integer",
+                    "example": 2
+                }
+            }
+        },
+        "RuleOp": {
+            "type": "string",
+            "enum": [
+                "eq",
+                "neq",
+                "lte",
+                "gte",
+                "in"
+            ],
+            "x-enum-comments": {
+                "OpEq": "equal; for multi_choice: the value is among those chosen",
+                "OpGte": "≥, for number, money and date questions",
+                "OpIn": "value is a list; the answer is one of it (multi_choice: any chosen is)",
+                "OpLte": "≤, for number, money and date questions",
+                "OpNeq": "not eq"
+            },
+            "x-enum-descriptions": [
+                "equal; for multi_choice: the value is among those chosen",
+                "not eq",
+                "≤, for number, money and date questions",
+                "≥, for number, money and date questions",
+                "value is a list; the answer is one of it (multi_choice: any chosen is)"
+            ],
+            "x-enum-varnames": [
+                "OpEq",
+                "OpNeq",
+                "OpLte",
+                "OpGte",
+                "OpIn"
+            ]
         },
         "TokenResponse": {
             "type": "object",
