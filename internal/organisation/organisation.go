@@ -1,0 +1,140 @@
+// Package organisation is applicant groups (SPEC §4): organisations, their members (owners
+// and plain members) and their bank account. Bank details are sealed before they reach the
+// store, shown in full only to finance (every such read audited), masked to the group's
+// own members and invisible to everyone else; replacing them starts a cooling-off period
+// during which the group's payments cannot be approved.
+package organisation
+
+import (
+	"context"
+	"time"
+
+	"constellate/internal/errs"
+	"constellate/internal/page"
+)
+
+// Details are the fields an organisation's owners edit.
+type Details struct {
+	Name               string
+	LegalForm          LegalForm // "" when not given
+	CharityNumber      string    // normalised upper-case without spaces; "" for unregistered groups
+	CompanyNumber      string    // 8 characters; ""
+	UserLed            bool
+	UserLedDescription string
+	LedBy              []LedBy // self-identified; never nil after Validate
+	PublishLedBy       bool    // consent to publish LedBy in open data
+	AnnualIncome       *int64  // minor units; nil when not given
+	Postcode           string  // "SW1A 1AA"; ""
+	Region             Region  // ""
+	Website            string
+	ContactEmail       string
+}
+
+// Organisation is an applicant group.
+type Organisation struct {
+	ID string
+	Details
+	Version   int64 // bumped on every change: the ETag
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// MembershipRole is a member's role within an organisation.
+type MembershipRole string
+
+// The membership roles. Owners edit the organisation, its members and bank account;
+// members read it (and act on its applications).
+const (
+	RoleOwner  MembershipRole = "owner"
+	RoleMember MembershipRole = "member"
+)
+
+// Valid reports whether r is owner or member.
+func (r MembershipRole) Valid() bool { return r == RoleOwner || r == RoleMember }
+
+// Membership links a user to an organisation.
+type Membership struct {
+	ID             string
+	OrganisationID string
+	UserID         string
+	Role           MembershipRole
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Member is a membership with the member's name and email, for the member list.
+type Member struct {
+	Membership
+	Name  string
+	Email string
+}
+
+// UserOrganisation is one organisation a user belongs to (GET /v1/me).
+type UserOrganisation struct {
+	ID   string
+	Name string
+	Role MembershipRole
+}
+
+// UserRef is the part of an account membership needs.
+type UserRef struct {
+	ID    string
+	Name  string
+	Email string
+	Role  string
+}
+
+// ListScope limits a listing of organisations: All, or those MemberID belongs to.
+type ListScope struct {
+	All      bool
+	MemberID string
+}
+
+// Store keeps organisations, memberships and sealed bank accounts. Implementations join
+// the transaction in ctx; "not found" is errs.NotFound, never a zero value.
+type Store interface {
+	CreateOrganisation(ctx context.Context, o Organisation) error
+	// Organisation loads one; forUpdate locks its row until the transaction ends (it also
+	// serialises changes to the organisation's members and bank account).
+	Organisation(ctx context.Context, id string, forUpdate bool) (Organisation, error)
+	UpdateOrganisation(ctx context.Context, o Organisation) error
+	ListOrganisations(ctx context.Context, s ListScope, p page.Params) ([]Organisation, error)
+
+	AddMembership(ctx context.Context, m Membership) error // errs.Conflict when already a member
+	Membership(ctx context.Context, orgID, userID string) (Membership, error)
+	Members(ctx context.Context, orgID string, p page.Params) ([]Member, error)
+	RemoveMembership(ctx context.Context, orgID, userID string) error
+	OwnerIDs(ctx context.Context, orgID string) ([]string, error)
+	UserOrganisations(ctx context.Context, userID string) ([]UserOrganisation, error)
+	// FindUser finds an account by email (lower-cased) or by id; exactly one is given.
+	FindUser(ctx context.Context, email, id string) (UserRef, error)
+
+	BankAccount(ctx context.Context, orgID string, forUpdate bool) (SealedBankAccount, error)
+	CreateBankAccount(ctx context.Context, a SealedBankAccount) error
+	UpdateBankAccount(ctx context.Context, a SealedBankAccount) error
+}
+
+// Transactor runs fn in one transaction carried in ctx.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Sealer encrypts bank details for storage (internal/secretbox.Keyring).
+type Sealer interface {
+	Seal(plaintext, aad []byte) (keyID string, sealed []byte, err error)
+	Open(keyID string, sealed, aad []byte) ([]byte, error)
+}
+
+// Errors of the capability.
+var (
+	ErrNotFound          = errs.E(errs.NotFound, "organisation not found")
+	ErrMemberNotFound    = errs.E(errs.NotFound, "member not found")
+	ErrBankNotFound      = errs.E(errs.NotFound, "bank account not found")
+	ErrOwnersOnly        = errs.E(errs.Forbidden, "only the organisation's owners may do this")
+	ErrApplicantsOnly    = errs.E(errs.Forbidden, "only applicants create organisations")
+	ErrMembersListAccess = errs.E(errs.Forbidden, "only the organisation's members and grants managers see its members")
+	ErrRemoveOthers      = errs.E(errs.Forbidden, "only owners may remove other members; you may remove yourself")
+	ErrLastOwner         = errs.E(errs.Conflict, "the last owner cannot leave: add another owner first")
+	ErrAlreadyMember     = errs.E(errs.Conflict, "this user is already a member of the organisation")
+	ErrStale             = errs.E(errs.PreconditionFailed, "If-Match does not match the current version of this resource")
+)
