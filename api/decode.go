@@ -204,22 +204,35 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
+			// As encoding/json: an embedded struct's fields are promoted, even when the
+			// struct type itself is unexported (but not through an unexported pointer).
 			et := f.Type
 			if et.Kind() == reflect.Pointer {
+				if !f.IsExported() {
+					continue
+				}
 				et = et.Elem()
 			}
-			for k, v := range jsonFields(et) {
-				out[k] = v
+			if et.Kind() != reflect.Struct {
+				if f.IsExported() {
+					out[f.Name] = f.Type
+				}
+				continue
 			}
+			for k, v := range jsonFields(et) {
+				if _, outer := out[k]; !outer {
+					out[k] = v
+				}
+			}
+			continue
+		}
+		if !f.IsExported() {
 			continue
 		}
 		if name == "" {
