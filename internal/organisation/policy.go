@@ -6,8 +6,14 @@ import "constellate/internal/auth"
 // Services look it up in the database at the time of each request (never from the token).
 type Relation = MembershipRole
 
-// isMember reports whether rel is any membership.
-func isMember(rel Relation) bool { return rel == RoleOwner || rel == RoleMember }
+// isMember reports whether actor is an applicant holding any membership rel. Only
+// applicant accounts act through memberships: a relation never lends another role powers.
+func isMember(actor auth.Actor, rel Relation) bool {
+	return actor.Is(auth.RoleApplicant) && !actor.Machine && (rel == RoleOwner || rel == RoleMember)
+}
+
+// isOwner reports whether actor is an applicant owning the organisation.
+func isOwner(actor auth.Actor, rel Relation) bool { return isMember(actor, rel) && rel == RoleOwner }
 
 // staff are the roles that read every organisation.
 func staff(actor auth.Actor) bool { return actor.Is(auth.RoleGrantsManager, auth.RoleFinance) }
@@ -24,7 +30,7 @@ func CanCreate(actor auth.Actor) error {
 // CanRead says whether actor may see an organisation: its members, grants managers and
 // finance. Anyone else is told it does not exist.
 func CanRead(actor auth.Actor, rel Relation) error {
-	if staff(actor) || (actor.Is(auth.RoleApplicant) && isMember(rel)) {
+	if staff(actor) || isMember(actor, rel) {
 		return nil
 	}
 	return ErrNotFound
@@ -36,7 +42,7 @@ func CanEdit(actor auth.Actor, rel Relation) error {
 	if err := CanRead(actor, rel); err != nil {
 		return err
 	}
-	if actor.Is(auth.RoleApplicant) && rel == RoleOwner {
+	if isOwner(actor, rel) {
 		return nil
 	}
 	return ErrOwnersOnly
@@ -48,7 +54,7 @@ func CanListMembers(actor auth.Actor, rel Relation) error {
 	if err := CanRead(actor, rel); err != nil {
 		return err
 	}
-	if actor.Is(auth.RoleGrantsManager) || isMember(rel) {
+	if actor.Is(auth.RoleGrantsManager) || isMember(actor, rel) {
 		return nil
 	}
 	return ErrMembersListAccess
@@ -63,7 +69,7 @@ func CanRemoveMember(actor auth.Actor, rel Relation, targetUserID string) error 
 	if err := CanRead(actor, rel); err != nil {
 		return err
 	}
-	if actor.Is(auth.RoleApplicant) && (rel == RoleOwner || (rel == RoleMember && targetUserID == actor.UserID)) {
+	if isOwner(actor, rel) || (isMember(actor, rel) && targetUserID == actor.UserID) {
 		return nil
 	}
 	return ErrRemoveOthers
@@ -89,7 +95,7 @@ func CanSeeBankAccount(actor auth.Actor, rel Relation) (BankView, error) {
 	switch {
 	case actor.Is(auth.RoleFinance):
 		return BankFull, nil
-	case actor.Is(auth.RoleApplicant) && isMember(rel):
+	case isMember(actor, rel):
 		return BankMasked, nil
 	}
 	return BankHidden, ErrBankNotFound
