@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -68,6 +67,7 @@ func tokenResponse(s identity.Session) TokenResponse {
 //
 //	@Summary		Create an applicant account
 //	@Description	Anyone may register as an applicant. Staff, panel and finance accounts come from invitations.
+//	@Description	Limited to 20 registrations per hour per client IP (429 with Retry-After).
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
@@ -80,23 +80,28 @@ func tokenResponse(s identity.Session) TokenResponse {
 //	@Failure		429		{object}	Problem
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c echo.Context) error {
+	if err := s.rateLimit(c, identity.LimitRegister); err != nil {
+		return err
+	}
 	var req RegisterRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	return s.respond(c, func(ctx context.Context) (reply, error) {
-		u, err := s.Identity.Register(ctx, req.Email, req.Password, req.Name)
-		if err != nil {
-			return reply{}, err
-		}
-		return created("/v1/me", userResponse(u), 0), nil
-	})
+	// Not through s.respond: an idempotency record would keep a fast hash of a body holding
+	// the password. A retried registration answers 409, which is safe.
+	u, err := s.Identity.Register(c.Request().Context(), req.Email, req.Password, req.Name)
+	if err != nil {
+		return err
+	}
+	return writeReply(c, created("/v1/me", userResponse(u), 0))
 }
 
 // login godoc
 //
-//	@Summary	Sign in with email and password
-//	@Tags		auth
+//	@Summary		Sign in with email and password
+//	@Description	Limited to 10 attempts per minute per client IP, and 5 failed passwords per 15 minutes per
+//	@Description	account (429 with Retry-After). The refresh token is single use: spend it at /v1/auth/refresh.
+//	@Tags			auth
 //	@Accept		json
 //	@Produce	json
 //	@Param		body	body		LoginRequest	true	"credentials"
@@ -107,13 +112,16 @@ func (s *Server) register(c echo.Context) error {
 //	@Failure	429		{object}	Problem
 //	@Router		/v1/auth/login [post]
 func (s *Server) login(c echo.Context) error {
+	if err := s.rateLimit(c, identity.LimitLogin); err != nil {
+		return err
+	}
 	var req LoginRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	sess, err := s.Identity.Login(c.Request().Context(), req.Email, req.Password)
 	if err != nil {
-		return err
+		return withRetryAfter(c, err)
 	}
 	return c.JSON(http.StatusOK, tokenResponse(sess))
 }
@@ -134,7 +142,15 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, userResponse(u))
+	resp := userResponse(u)
+	orgs, err := s.Organisations.Memberships(c.Request().Context(), actor)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		resp.Organisations = append(resp.Organisations, MembershipResponse{ID: o.ID, Name: o.Name, MembershipRole: string(o.Role)})
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 // jwks godoc

@@ -26,13 +26,18 @@ type Key struct {
 type KeySet struct {
 	signer *Key
 	byID   map[string]*Key
+	order  []*Key // signer first, then verify-only keys as given
 }
 
 // NewKeySet returns a set whose signer is signer; verifyOnly keys also verify.
 func NewKeySet(signer *Key, verifyOnly ...*Key) *KeySet {
-	ks := &KeySet{signer: signer, byID: map[string]*Key{signer.ID: signer}}
+	ks := &KeySet{signer: signer, byID: map[string]*Key{signer.ID: signer}, order: []*Key{signer}}
 	for _, k := range verifyOnly {
+		if _, dup := ks.byID[k.ID]; dup {
+			continue
+		}
 		ks.byID[k.ID] = k
+		ks.order = append(ks.order, k)
 	}
 	return ks
 }
@@ -47,15 +52,7 @@ func (ks *KeySet) Lookup(kid string) (*Key, bool) {
 }
 
 // Keys lists every verification key (for the JWKS), signer first.
-func (ks *KeySet) Keys() []*Key {
-	out := []*Key{ks.signer}
-	for id, k := range ks.byID {
-		if id != ks.signer.ID {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+func (ks *KeySet) Keys() []*Key { return append([]*Key(nil), ks.order...) }
 
 // NewKey makes a key from a private key; its kid is a thumbprint of the public key.
 func NewKey(priv ed25519.PrivateKey) *Key {
@@ -87,6 +84,63 @@ func LoadOrCreateSigningKey(path string, create bool) (*Key, error) {
 		return nil, err
 	}
 	return ParsePrivateKeyPEM(b)
+}
+
+// LoadKeySet reads the key file: its first PEM block is the signing key (PKCS#8 Ed25519
+// private key); any further blocks (private or PKIX public keys) only verify. To rotate, put
+// the new key first and keep the old one after it for at least one access-token lifetime.
+// With create, a missing file is generated with one key.
+func LoadKeySet(path string, create bool) (*KeySet, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && create {
+		k, err := LoadOrCreateSigningKey(path, true)
+		if err != nil {
+			return nil, err
+		}
+		return NewKeySet(k), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []*Key
+	for len(keys) < 100 {
+		var block *pem.Block
+		block, b = pem.Decode(b)
+		if block == nil {
+			break
+		}
+		k, err := parseBlock(block, len(keys) == 0)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", len(keys)+1, err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no PEM key in the file")
+	}
+	return NewKeySet(keys[0], keys[1:]...), nil
+}
+
+func parseBlock(block *pem.Block, signer bool) (*Key, error) {
+	if block.Type == "PUBLIC KEY" && !signer {
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse public key: %w", err)
+		}
+		pub, ok := k.(ed25519.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("the key is not Ed25519")
+		}
+		sum := sha256.Sum256(pub)
+		return &Key{ID: base64.RawURLEncoding.EncodeToString(sum[:12]), Public: pub}, nil
+	}
+	return ParsePrivateKeyPEM(pem.EncodeToMemory(block))
+}
+
+// EncodePrivateKeyPEM is the PKCS#8 PEM form of k's private key (for key files and tests).
+func EncodePrivateKeyPEM(k *Key) []byte {
+	der, _ := x509.MarshalPKCS8PrivateKey(k.Private)
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
 // ParsePrivateKeyPEM parses a PKCS#8 Ed25519 private key.

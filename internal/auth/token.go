@@ -35,17 +35,29 @@ func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration, now fun
 	return &Tokens{keys: keys, issuer: issuer, audience: audience, ttl: ttl, now: now, newID: newID}
 }
 
+// MachineAudience is the audience of machine clients' tokens: the API's audience with
+// "#machine" appended. User and machine tokens are each pinned to their own audience, so a
+// user token can never claim to be a client's and the reverse.
+func (t *Tokens) MachineAudience() string { return t.audience + "#machine" }
+
+// Audience is the audience of users' access tokens.
+func (t *Tokens) Audience() string { return t.audience }
+
 // Keys returns the key set (for the JWKS endpoint).
 func (t *Tokens) Keys() *KeySet { return t.keys }
 
 // TTL is the access-token lifetime.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs an access token for subject with role.
+// Issue signs an access token for subject with role. An empty audience is the users'
+// audience, or MachineAudience for a client.
 func (t *Tokens) Issue(subject string, role Role, tokenVersion int, client bool, audience string) (string, error) {
 	now := t.now().UTC()
 	if audience == "" {
 		audience = t.audience
+		if client {
+			audience = t.MachineAudience()
+		}
 	}
 	c := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -69,17 +81,18 @@ func (t *Tokens) Issue(subject string, role Role, tokenVersion int, client bool,
 // errBadToken is the one answer to every invalid token: no detail helps an attacker.
 var errBadToken = errs.E(errs.Unauthenticated, "the access token is not valid")
 
+// MaxTokenLength bounds what Verify parses: our tokens are a few hundred bytes, and nothing
+// longer reaches the JWT parser (header-of-dots and similar allocation attacks).
+const MaxTokenLength = 4096
+
 // Verify checks a token's signature (EdDSA only, by a kid in our set), typ, issuer,
-// audience (one of audiences), exp (required), nbf and iat. Any error rejects the token.
-func (t *Tokens) Verify(raw string, audiences ...string) (*Claims, error) {
-	if len(raw) > 4096 {
+// audience, exp (required), nbf and iat. A user token must carry the users' audience and a
+// client token (claim client: true) the machine audience. Any error rejects the token.
+func (t *Tokens) Verify(raw string) (*Claims, error) {
+	if len(raw) > MaxTokenLength {
 		return nil, errBadToken
 	}
-	if len(audiences) == 0 {
-		audiences = []string{t.audience}
-	}
-	var lastErr error
-	for _, aud := range audiences {
+	for _, aud := range []string{t.audience, t.MachineAudience()} {
 		c := &Claims{}
 		p := jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
@@ -90,22 +103,27 @@ func (t *Tokens) Verify(raw string, audiences ...string) (*Claims, error) {
 			jwt.WithLeeway(30*time.Second),
 			jwt.WithTimeFunc(t.now),
 		)
-		tok, err := p.ParseWithClaims(raw, c, func(tok *jwt.Token) (any, error) {
-			if typ, _ := tok.Header["typ"].(string); typ != AccessTokenType {
-				return nil, errBadToken
-			}
-			kid, _ := tok.Header["kid"].(string)
-			k, ok := t.keys.Lookup(kid)
-			if !ok {
-				return nil, errBadToken
-			}
-			return k.Public, nil
-		})
-		if err == nil && tok != nil && tok.Valid && c.Subject != "" && c.ID != "" && c.Role.Valid() {
-			return c, nil
+		tok, err := p.ParseWithClaims(raw, c, t.key)
+		if err != nil || tok == nil || !tok.Valid {
+			continue
 		}
-		lastErr = err
+		if c.Subject == "" || c.ID == "" || !c.Role.Valid() || c.Client != (aud == t.MachineAudience()) {
+			return nil, errBadToken
+		}
+		return c, nil
 	}
-	_ = lastErr
 	return nil, errBadToken
+}
+
+// key is the parser's key function: typ must be at+jwt and kid one of our keys.
+func (t *Tokens) key(tok *jwt.Token) (any, error) {
+	if typ, _ := tok.Header["typ"].(string); typ != AccessTokenType {
+		return nil, errBadToken
+	}
+	kid, _ := tok.Header["kid"].(string)
+	k, ok := t.keys.Lookup(kid)
+	if !ok {
+		return nil, errBadToken
+	}
+	return k.Public, nil
 }

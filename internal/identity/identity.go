@@ -27,12 +27,26 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
-// Store keeps accounts. Implementations join the transaction in ctx.
+// Store keeps accounts, sessions, machine clients and invitations. Implementations join the
+// transaction in ctx.
 type Store interface {
+	UserStore
+	SessionStore
+	ClientStore
+	InvitationStore
+}
+
+// UserStore keeps accounts.
+type UserStore interface {
 	CreateUser(ctx context.Context, u User) error // errs.Conflict when the email is taken
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id string) (User, error)
+	// LockUser reads a user for update inside the caller's transaction.
+	LockUser(ctx context.Context, id string) (User, error)
 	SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error
+	SetRole(ctx context.Context, id string, role auth.Role, now time.Time) error
+	// BumpTokenVersion increments token_version, so every access token issued before dies.
+	BumpTokenVersion(ctx context.Context, id string, now time.Time) error
 }
 
 // Transactor runs fn in one transaction carried in ctx.
@@ -47,11 +61,27 @@ type Service struct {
 	tokens *auth.Tokens
 	audit  *audit.Log
 	now    func() time.Time
+	// Policy holds the lifetimes and limits; NewService sets the defaults.
+	Policy Policy
+	limits limits
 }
+
+// Policy is the identity capability's lifetimes and limits.
+type Policy struct {
+	RefreshTTL     time.Duration // a refresh token's life; renewed by each rotation
+	FamilyLifetime time.Duration // absolute bound on a session (refresh family)
+	ReuseGrace     time.Duration // a just-spent refresh token replayed within this is refused without revoking
+	InvitationTTL  time.Duration
+}
+
+// DefaultPolicy: refresh tokens live 30 days, sliding, within a 90-day session; a 10-second
+// grace for concurrent refreshes; invitations last 7 days.
+var DefaultPolicy = Policy{RefreshTTL: 30 * 24 * time.Hour, FamilyLifetime: 90 * 24 * time.Hour,
+	ReuseGrace: 10 * time.Second, InvitationTTL: 7 * 24 * time.Hour}
 
 // NewService returns the identity service.
 func NewService(tx Transactor, store Store, tokens *auth.Tokens, log *audit.Log, now func() time.Time) *Service {
-	return &Service{tx: tx, store: store, tokens: tokens, audit: log, now: now}
+	return &Service{tx: tx, store: store, tokens: tokens, audit: log, now: now, Policy: DefaultPolicy, limits: newLimits(now)}
 }
 
 // Tokens exposes the token issuer (for the JWKS endpoint).
@@ -62,6 +92,10 @@ var (
 	ErrEmailTaken       = errs.E(errs.Conflict, "an account with this email already exists; sign in instead")
 	ErrBadCredentials   = errs.E(errs.Unauthenticated, "the email or password is wrong")
 	ErrPasswordTooShort = errs.E(errs.Invalid, "the password is too short")
+	ErrBadToken         = errs.E(errs.Unauthenticated, "the access token is not valid")
+	ErrStaleToken       = errs.E(errs.Unauthenticated, "the access token is no longer valid; sign in again")
+	ErrManagersOnly     = errs.E(errs.Forbidden, "only grants managers may do this")
+	ErrNoUser           = errs.E(errs.Forbidden, "machine clients have no user account")
 )
 
 // NewUser is what creating an account takes.
@@ -75,9 +109,9 @@ type NewUser struct {
 // Validate lists every problem with the new account's fields.
 func (n *NewUser) Validate() error {
 	var f errs.Fields
-	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	var ok bool
 	n.Name = strings.TrimSpace(n.Name)
-	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
+	if n.Email, ok = normaliseEmail(n.Email); !ok {
 		f.Add("email", "must be an email address such as name@example.org")
 	}
 	if n.Name == "" || len(n.Name) > 200 {
@@ -90,6 +124,13 @@ func (n *NewUser) Validate() error {
 		f.Add("role", "must be one of applicant, panel_member, grants_manager, finance")
 	}
 	return f.Err(errs.Invalid, "the account details are not valid")
+}
+
+// normaliseEmail lower-cases and trims an address and reports whether it is a plain one.
+func normaliseEmail(email string) (string, bool) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(email)
+	return email, err == nil && a.Address == email && len(email) <= 254
 }
 
 // PasswordProblem says what is wrong with a password, or "".
@@ -105,8 +146,19 @@ func PasswordProblem(password, email string) string {
 	return ""
 }
 
-// Create makes an account of any role (the CLI, invitations). actor is who creates it.
+// Create makes an account of any role (the CLI, tests). actor is who creates it.
 func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewUser) (User, error) {
+	u, err := s.prepare(ctx, n)
+	if err != nil {
+		return User{}, err
+	}
+	err = s.tx.InTx(ctx, func(ctx context.Context) error { return s.insert(ctx, actor, u) })
+	return u, err
+}
+
+// prepare validates a new account and hashes its password (outside any transaction: hashing
+// takes tens of milliseconds and must not hold a lock).
+func (s *Service) prepare(ctx context.Context, n NewUser) (User, error) {
 	if err := n.Validate(); err != nil {
 		return User{}, err
 	}
@@ -115,20 +167,21 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewUser) (User
 		return User{}, err
 	}
 	now := s.now().UTC()
-	u := User{ID: ids.New(), Email: n.Email, Name: n.Name, Role: n.Role, PasswordHash: hash, TokenVersion: 1, CreatedAt: now, UpdatedAt: now}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.CreateUser(ctx, u); err != nil {
-			if errs.CodeOf(err) == errs.Conflict {
-				return ErrEmailTaken
-			}
-			return err
+	return User{ID: ids.New(), Email: n.Email, Name: n.Name, Role: n.Role, PasswordHash: hash, TokenVersion: 1, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// insert stores a prepared account and its audit event, inside the caller's transaction.
+func (s *Service) insert(ctx context.Context, actor auth.Actor, u User) error {
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errs.CodeOf(err) == errs.Conflict {
+			return ErrEmailTaken
 		}
-		if actor.Anonymous() {
-			actor = auth.Actor{UserID: u.ID, Role: u.Role}
-		}
-		return s.audit.Record(ctx, actor, "user.created", "user", u.ID, map[string]any{"role": string(u.Role)})
-	})
-	return u, err
+		return err
+	}
+	if actor.Anonymous() {
+		actor = auth.Actor{UserID: u.ID, Role: u.Role}
+	}
+	return s.audit.Record(ctx, actor, "user.created", "user", u.ID, map[string]any{"role": string(u.Role), "email": u.Email})
 }
 
 // Register makes an applicant account (self-service).
@@ -136,74 +189,33 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 	return s.Create(ctx, auth.Actor{}, NewUser{Email: email, Name: name, Password: password, Role: auth.RoleApplicant})
 }
 
-// Session is what login and refresh return.
-type Session struct {
-	AccessToken  string
-	ExpiresIn    time.Duration
-	RefreshToken string
-	User         User
-}
-
-// Login checks the password and starts a session. Unknown email and wrong password answer
-// alike, in about the same time.
-func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	u, err := s.store.UserByEmail(ctx, email)
-	if errs.CodeOf(err) == errs.NotFound {
-		_, _, _ = auth.CheckPassword(ctx, password, dummyHashForTiming)
-		return Session{}, ErrBadCredentials
-	}
-	if err != nil {
-		return Session{}, err
-	}
-	match, rehash, err := auth.CheckPassword(ctx, password, u.PasswordHash)
-	if err != nil {
-		return Session{}, err
-	}
-	if !match {
-		return Session{}, ErrBadCredentials
-	}
-	if rehash {
-		if h, err := auth.HashPassword(ctx, password); err == nil {
-			_ = s.store.SetPasswordHash(ctx, u.ID, h, s.now())
-		}
-	}
-	return s.startSession(ctx, u)
-}
-
-// startSession issues an access token (and, with refresh families, a refresh token).
-func (s *Service) startSession(ctx context.Context, u User) (Session, error) {
-	tok, err := s.tokens.Issue(u.ID, u.Role, u.TokenVersion, false, "")
-	if err != nil {
-		return Session{}, err
-	}
-	sess := Session{AccessToken: tok, ExpiresIn: s.tokens.TTL(), User: u}
-	sess.RefreshToken, err = s.newRefreshFamily(ctx, u)
-	return sess, err
-}
-
-// newRefreshFamily starts a refresh-token family for u and returns its first token.
-// TODO(identity): refresh families (SPEC §3) replace this stub.
-func (s *Service) newRefreshFamily(ctx context.Context, u User) (string, error) {
-	return "", nil
-}
-
-// Authenticate turns an access token into the Actor: a valid signature and claims, and a
-// token_version still current for the user.
+// Authenticate turns an access token into the Actor. A user token needs a valid signature
+// and claims and a token_version and role still current for the user; a machine token, a
+// client that has not been deleted.
 func (s *Service) Authenticate(ctx context.Context, token string) (auth.Actor, error) {
 	c, err := s.tokens.Verify(token)
 	if err != nil {
 		return auth.Actor{}, err
 	}
+	if c.Client {
+		cl, err := s.store.ClientByID(ctx, c.Subject)
+		if errs.CodeOf(err) == errs.NotFound || err == nil && cl.RevokedAt != nil {
+			return auth.Actor{}, ErrStaleToken
+		}
+		if err != nil {
+			return auth.Actor{}, err
+		}
+		return auth.Actor{UserID: cl.ID, Role: auth.RoleFinance, Machine: true, TokenID: c.ID}, nil
+	}
 	u, err := s.store.UserByID(ctx, c.Subject)
 	if errs.CodeOf(err) == errs.NotFound {
-		return auth.Actor{}, errs.E(errs.Unauthenticated, "the access token is not valid")
+		return auth.Actor{}, ErrBadToken
 	}
 	if err != nil {
 		return auth.Actor{}, err
 	}
 	if u.TokenVersion != c.TokenVersion || u.Role != c.Role {
-		return auth.Actor{}, errs.E(errs.Unauthenticated, "the access token is no longer valid; sign in again")
+		return auth.Actor{}, ErrStaleToken
 	}
 	return auth.Actor{UserID: u.ID, Role: u.Role, TokenID: c.ID}, nil
 }
@@ -214,4 +226,39 @@ func (s *Service) User(ctx context.Context, actor auth.Actor) (User, error) {
 		return User{}, errs.E(errs.NotFound, "user not found")
 	}
 	return s.store.UserByID(ctx, actor.UserID)
+}
+
+// SetRole changes a user's role (grants managers). The user's token_version is bumped, so
+// access tokens carrying the old role stop working at once; their sessions (refresh tokens)
+// go on, and the next refresh carries the new role.
+func (s *Service) SetRole(ctx context.Context, actor auth.Actor, userID string, role auth.Role) (User, error) {
+	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
+		return User{}, ErrManagersOnly
+	}
+	if !role.Valid() {
+		return User{}, (errs.Fields{{Field: "role", Message: "must be one of applicant, panel_member, grants_manager, finance"}}).Err(errs.Invalid, "the role is not valid")
+	}
+	var u User
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.store.LockUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if old.Role == role {
+			u = old
+			return nil
+		}
+		now := s.now().UTC()
+		if err := s.store.SetRole(ctx, userID, role, now); err != nil {
+			return err
+		}
+		if err := s.store.BumpTokenVersion(ctx, userID, now); err != nil {
+			return err
+		}
+		if u, err = s.store.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, actor, "user.role_changed", "user", userID, map[string]any{"from": string(old.Role), "to": string(role)})
+	})
+	return u, err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"constellate/internal/auth"
 	"constellate/internal/identity"
 )
@@ -65,4 +67,26 @@ func (s *IdentityStore) UserByID(ctx context.Context, id string) (identity.User,
 func (s *IdentityStore) SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error {
 	return Translate(s.db.conn(ctx).Model(&userRow{}).Where("id = ?", id).
 		Updates(map[string]any{"password_hash": hash, "updated_at": TS(now)}).Error, "user")
+}
+
+// LockUser reads a user for update (Postgres row lock; SQLite's IMMEDIATE transaction
+// already holds the write lock).
+func (s *IdentityStore) LockUser(ctx context.Context, id string) (identity.User, error) {
+	var r userRow
+	if err := s.db.ForUpdate(s.db.conn(ctx)).Where("id = ?", id).Take(&r).Error; err != nil {
+		return identity.User{}, Translate(err, "user")
+	}
+	return r.user(), nil
+}
+
+// SetRole changes a user's role.
+func (s *IdentityStore) SetRole(ctx context.Context, id string, role auth.Role, now time.Time) error {
+	return Translate(s.db.conn(ctx).Model(&userRow{}).Where("id = ?", id).
+		Updates(map[string]any{"role": string(role), "updated_at": TS(now)}).Error, "user")
+}
+
+// BumpTokenVersion increments a user's token_version.
+func (s *IdentityStore) BumpTokenVersion(ctx context.Context, id string, now time.Time) error {
+	return Translate(s.db.conn(ctx).Model(&userRow{}).Where("id = ?", id).
+		Updates(map[string]any{"token_version": gorm.Expr("token_version + 1"), "updated_at": TS(now)}).Error, "user")
 }
