@@ -45,7 +45,9 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, d.Audit, o.Now)
 	d.Auth = d.Identity
 	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), d.Audit, o.Now, ids.New)
-	return New(d), nil
+	srv := New(d)
+	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only
+	return srv, nil
 }
 
 // signingKeys loads the Ed25519 signing key from CONSTELLATE_SIGNING_KEY_FILE, or keeps a
@@ -55,9 +57,9 @@ func signingKeys(cfg config.Config) (*auth.KeySet, error) {
 	if path == "" {
 		path, create = filepath.Join(cfg.DataDir, "signing-key.pem"), true
 	}
-	k, err := auth.LoadOrCreateSigningKey(path, create)
+	ks, err := auth.LoadKeySet(path, create) // first PEM block signs; later ones only verify (rotation)
 	if err != nil {
 		return nil, fmt.Errorf("CONSTELLATE_SIGNING_KEY_FILE: %w", err)
 	}
-	return auth.NewKeySet(k), nil
+	return ks, nil
 }

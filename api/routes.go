@@ -50,6 +50,16 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/auth/register", Access: public, Handler: s.register},
 		{Method: post, Path: "/v1/auth/login", Access: public, Handler: s.login},
 		{Method: get, Path: "/v1/me", Access: authenticated, Handler: s.me},
+		{Method: post, Path: "/v1/auth/refresh", Access: public, Handler: s.refresh},
+		{Method: post, Path: "/v1/auth/logout", Access: public, Handler: s.logout},
+		{Method: post, Path: "/v1/auth/logout-all", Access: authenticated, Handler: s.logoutAll},
+		{Method: post, Path: "/v1/auth/password", Access: authenticated, Handler: s.changePassword},
+		{Method: post, Path: "/v1/auth/token", Access: public, Handler: s.clientToken},
+		{Method: post, Path: "/v1/clients", Access: roles(manager), Handler: s.createClient},
+		{Method: get, Path: "/v1/clients", Access: roles(manager), Handler: s.listClients},
+		{Method: del, Path: "/v1/clients/:id", Access: roles(manager), Handler: s.deleteClient},
+		{Method: post, Path: "/v1/invitations", Access: roles(manager), Handler: s.createInvitation},
+		{Method: post, Path: "/v1/invitations/accept", Access: public, Handler: s.acceptInvitation},
 
 		// Programmes, rounds and applications (issue 4) go here.
 		{Method: get, Path: "/v1/programmes", Access: roles(manager), Handler: s.listProgrammes},
