@@ -1,0 +1,157 @@
+package round
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"constellate/internal/errs"
+)
+
+func f64(v float64) *float64 { return &v }
+
+// example is the SPEC §5 round, valid.
+func example() Definition {
+	return Definition{
+		Name: "Side by Side 2025", Description: "For user-led groups.", ReferencePrefix: "SBS", Currency: "GBP",
+		Budget: 1000000, MinGrant: 50000, MaxGrant: 500000, OpensAt: opens, ClosesAt: closes, GraceMinutes: 30,
+		ReviewersPerApplication: 2, BlindAssessment: true,
+		Eligibility: Eligibility{
+			Questions: []Question{
+				{ID: "user_led", Label: "Is your group led by people with lived experience?", Type: YesNo, Required: true},
+				{ID: "income", Label: "Annual income", Type: Money, Required: true, Min: f64(0)},
+				{ID: "region", Label: "Where do you work?", Type: MultiChoice, Options: []string{"north", "south", "wales"}},
+			},
+			Rules: []Rule{
+				{QuestionID: "user_led", Op: OpEq, Value: true, Message: "This fund is for user-led groups."},
+				{QuestionID: "income", Op: OpLte, Value: float64(25000000), Message: "Your income must be under £250,000."},
+				{QuestionID: "region", Op: OpIn, Value: []any{"north", "wales"}, Message: "We fund the north and Wales."},
+			},
+		},
+		Form: Form{Questions: []Question{
+			{ID: "about", Label: "Tell us about your group", Help: "Who you are.", Type: LongText, Required: true, MaxWords: 300},
+			{ID: "plan", Label: "What will you do?", Type: LongText, Required: true, MaxWords: 500},
+			{ID: "video", Label: "Or send us a video", Type: MediaLink},
+		}},
+		Criteria:       []Criterion{{ID: "need", Title: "Need", Weight: 2, ScaleMin: 1, ScaleMax: 5}},
+		ReportSchedule: ReportSchedule{{Kind: ReportFinal, DueAfterDays: 365}},
+		ReportForm:     Form{Questions: []Question{{ID: "what", Label: "What happened?", Type: LongText, Required: true}}},
+	}
+}
+
+func fieldsOf(t *testing.T, err error) map[string]string {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code != errs.Invalid {
+		t.Fatalf("error = %v, want invalid", err)
+	}
+	out := map[string]string{}
+	for _, f := range e.Fields {
+		out[f.Field] = f.Message
+	}
+	return out
+}
+
+func TestValidateAcceptsTheSpecExample(t *testing.T) {
+	if err := example().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateListsEveryProblemAtOnce(t *testing.T) {
+	d := example()
+	d.Name = " "
+	d.ReferencePrefix = "sbs"
+	d.Currency = "gbp"
+	d.MinGrant, d.MaxGrant, d.Budget = 600000, 500000, 400000
+	d.ClosesAt = d.OpensAt
+	d.ReviewersPerApplication = 0
+	d.GraceMinutes = -1
+	d.Eligibility.Questions = append(d.Eligibility.Questions, Question{ID: "about", Label: "dup", Type: ShortText})
+	d.Eligibility.Rules = append(d.Eligibility.Rules,
+		Rule{QuestionID: "about_x", Op: OpEq, Value: "x", Message: "m"},
+		Rule{QuestionID: "user_led", Op: "like", Value: true, Message: "m"},
+		Rule{QuestionID: "user_led", Op: OpEq, Value: "yes", Message: ""},
+		Rule{QuestionID: "user_led", Op: OpLte, Value: true, Message: "m"},
+		Rule{QuestionID: "region", Op: OpEq, Value: "east", Message: "m"},
+	)
+	d.Form.Questions = append(d.Form.Questions,
+		Question{ID: "Bad-Id", Label: "x", Type: LongText},
+		Question{ID: "n", Label: "x", Type: Number, MaxWords: 5, Min: f64(10), Max: f64(1)},
+		Question{ID: "c", Label: "x", Type: SingleChoice},
+		Question{ID: "m", Label: "x", Type: Money, Min: f64(0.5)},
+		Question{ID: "t", Label: "", Type: "essay"},
+	)
+	d.Criteria = append(d.Criteria, Criterion{ID: "need", Title: "", Weight: 0, ScaleMin: 5, ScaleMax: 5})
+	d.ReportSchedule = append(d.ReportSchedule, ReportDue{Kind: "final", DueAfterDays: 0}, ReportDue{Kind: "weekly", DueAfterDays: 7})
+	got := fieldsOf(t, d.Validate())
+	want := []string{
+		"name", "reference_prefix", "currency", "min_grant", "max_grant", "closes_at",
+		"reviewers_per_application", "grace_minutes",
+		"form.questions[0].id",
+		"eligibility.rules[3].question_id", "eligibility.rules[4].op", "eligibility.rules[5].message",
+		"eligibility.rules[5].value", "eligibility.rules[6].value", "eligibility.rules[7].value",
+		"form.questions[3].id", "form.questions[4].max_words", "form.questions[4].max",
+		"form.questions[5].options", "form.questions[6].min", "form.questions[7].label", "form.questions[7].type",
+		"criteria[1].id", "criteria[1].title", "criteria[1].weight", "criteria[1].scale_max",
+		"report_schedule[1].kind", "report_schedule[1].due_after_days", "report_schedule[2].kind",
+	}
+	for _, f := range want {
+		if _, ok := got[f]; !ok {
+			t.Errorf("no problem reported for %s", f)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d problems, want %d: %v", len(got), len(want), got)
+	}
+	if !strings.Contains(got["form.questions[0].id"], "eligibility.questions[3]") {
+		t.Errorf("duplicate id message does not name the other question: %q", got["form.questions[0].id"])
+	}
+}
+
+func TestValidateMaxGrantAgainstBudget(t *testing.T) {
+	d := example()
+	d.MaxGrant = d.Budget + 1
+	got := fieldsOf(t, d.Validate())
+	if _, ok := got["max_grant"]; !ok || len(got) != 1 {
+		t.Fatalf("problems = %v, want max_grant only", got)
+	}
+}
+
+func TestValidateNeedsAQuestion(t *testing.T) {
+	d := example()
+	d.Form.Questions, d.Eligibility = nil, Eligibility{}
+	if _, ok := fieldsOf(t, d.Validate())["form.questions"]; !ok {
+		t.Fatal("a round with no questions passed")
+	}
+}
+
+func TestBurden(t *testing.T) {
+	got := example().Burden()
+	want := Burden{Questions: 6, RequiredQuestions: 4, MaxWordsTotal: 800}
+	if got != want {
+		t.Fatalf("Burden = %+v, want %+v", got, want)
+	}
+	d := example()
+	d.Form.Questions = append(d.Form.Questions, Question{ID: "more", Label: "More", Type: LongText})
+	if b := d.Burden(); b.UnlimitedTextQuestions != 1 || b.MaxWordsTotal != 800 {
+		t.Fatalf("Burden with an unlimited question = %+v", b)
+	}
+}
+
+func TestFormText(t *testing.T) {
+	r := Round{Definition: example()}
+	r.Form.Questions[0].Help = "Who you are.\nWhat you do."
+	s := FormText(r)
+	for _, want := range []string{
+		"Side by Side 2025", "£500.00 to £5000.00", "6 questions, 4 of them required", "at most 800 words",
+		"Part 1: Can you apply?", "1. Is your group led by people with lived experience? (required)", "Answer: yes or no",
+		"   - wales", "4. Tell us about your group (required)", "   Who you are.\n   What you do.",
+		"Answer: text, up to 300 words", "6. Or send us a video (optional)", "audio or video",
+		"Monday 31 March 2025 at 17:00",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("form text lacks %q:\n%s", want, s)
+		}
+	}
+}
