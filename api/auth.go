@@ -142,7 +142,15 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, userResponse(u))
+	resp := userResponse(u)
+	orgs, err := s.Organisations.Memberships(c.Request().Context(), actor)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		resp.Organisations = append(resp.Organisations, MembershipResponse{ID: o.ID, Name: o.Name, MembershipRole: string(o.Role)})
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 // jwks godoc

@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"constellate/internal/application"
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/config"
 	"constellate/internal/idempotency"
 	"constellate/internal/identity"
 	"constellate/internal/ids"
+	"constellate/internal/organisation"
 	"constellate/internal/round"
 	"constellate/internal/store"
 )
@@ -44,7 +46,14 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	tokens := auth.NewTokens(keys, o.Config.Issuer, o.Config.Audience, o.Config.AccessTokenTTL, o.Now, ids.New)
 	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, d.Audit, o.Now)
 	d.Auth = d.Identity
+	box, err := encryptionKeyring(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	d.Organisations = organisation.NewService(o.DB, store.NewOrganisationStore(o.DB), box, d.Audit, o.Now, o.Config.BankChangeCoolingOff)
 	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), d.Audit, o.Now, ids.New)
+	applications := store.NewApplicationStore(o.DB)
+	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), d.Audit, o.Now)
 	srv := New(d)
 	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only
 	return srv, nil

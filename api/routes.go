@@ -61,6 +61,18 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/invitations", Access: roles(manager), Handler: s.createInvitation},
 		{Method: post, Path: "/v1/invitations/accept", Access: public, Handler: s.acceptInvitation},
 
+		// Organisations (applicant groups, members, bank accounts). Object-level rules live
+		// in internal/organisation/policy.go.
+		{Method: post, Path: "/v1/organisations", Access: roles(applicant), Handler: s.createOrganisation},
+		{Method: get, Path: "/v1/organisations", Access: roles(applicant, manager, finance), Handler: s.listOrganisations},
+		{Method: get, Path: "/v1/organisations/:id", Access: roles(applicant, manager, finance), Handler: s.getOrganisation},
+		{Method: patch, Path: "/v1/organisations/:id", Access: roles(applicant), Handler: s.patchOrganisation},
+		{Method: get, Path: "/v1/organisations/:id/members", Access: roles(applicant, manager), Handler: s.listMembers},
+		{Method: post, Path: "/v1/organisations/:id/members", Access: roles(applicant), Handler: s.addMember},
+		{Method: del, Path: "/v1/organisations/:id/members/:user_id", Access: roles(applicant), Handler: s.removeMember},
+		{Method: put, Path: "/v1/organisations/:id/bank-account", Access: roles(applicant), Handler: s.putBankAccount},
+		{Method: get, Path: "/v1/organisations/:id/bank-account", Access: authenticated, Handler: s.getBankAccount},
+
 		// Programmes, rounds and applications (issue 4) go here.
 		{Method: get, Path: "/v1/programmes", Access: roles(manager), Handler: s.listProgrammes},
 		{Method: post, Path: "/v1/programmes", Access: roles(manager), Handler: s.createProgramme},
@@ -77,5 +89,18 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/rounds/:id/archive", Access: roles(manager), Handler: s.archiveRound},
 		{Method: post, Path: "/v1/rounds/:id/eligibility-check", Access: public, Handler: s.eligibilityCheck},
 		{Method: get, Path: "/v1/rounds/:id/form", Access: public, Handler: s.roundForm},
+
+		// Applications (SPEC §6) and round stats. Object-level rules: internal/application/policy.go.
+		{Method: post, Path: "/v1/rounds/:id/applications", Access: roles(applicant), Handler: s.createApplication},
+		{Method: get, Path: "/v1/rounds/:id/stats", Access: roles(manager), Handler: s.roundStats},
+		{Method: get, Path: "/v1/applications", Access: roles(applicant, panel, manager), Handler: s.listApplications},
+		{Method: get, Path: "/v1/applications/:id", Access: roles(applicant, panel, manager), Handler: s.getApplication},
+		{Method: patch, Path: "/v1/applications/:id", Access: roles(applicant), Handler: s.patchApplication},
+		{Method: post, Path: "/v1/applications/:id/submit", Access: roles(applicant), Handler: s.submitApplication},
+		{Method: post, Path: "/v1/applications/:id/withdraw", Access: roles(applicant), Handler: s.withdrawApplication},
+		{Method: post, Path: "/v1/applications/:id/request-info", Access: roles(manager), Handler: s.requestInfo},
+		{Method: post, Path: "/v1/applications/:id/mark-ineligible", Access: roles(manager), Handler: s.markIneligible},
+		{Method: get, Path: "/v1/applications/:id/history", Access: roles(applicant, manager), Handler: s.applicationHistory},
+		{Method: get, Path: "/v1/applications/:id/revisions", Access: roles(applicant, panel, manager), Handler: s.applicationRevisions},
 	}
 }

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"constellate/internal/application"
 	"constellate/internal/identity"
+	"constellate/internal/organisation"
 	"constellate/internal/round"
 )
 
@@ -9,6 +11,10 @@ import (
 // here as it lands; handlers never reach the store directly.
 type Services struct {
 	Identity *identity.Service
+	// Organisations is applicant groups, their members and bank accounts (SPEC §4).
+	Organisations *organisation.Service
 	// Rounds is programmes and funding rounds (SPEC §5).
 	Rounds *round.Service
+	// Applications is applications to rounds and round stats (SPEC §6, §5 stats).
+	Applications *application.Service
 }

@@ -42,6 +42,8 @@ type Env struct {
 	HTTP    *httptest.Server
 	Clock   *Clock
 	Config  config.Config
+	// Logs is everything the server logged.
+	Logs *LogBuffer
 }
 
 // Option adjusts the configuration before the server is built.
@@ -68,20 +70,15 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 		o(&cfg)
 	}
 	clock := NewClock(time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC))
-	srv, err := api.Build(context.Background(), api.BuildOptions{Config: cfg, DB: db, Log: testLogger(t), Now: clock.Now})
+	logs := &LogBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := api.Build(context.Background(), api.BuildOptions{Config: cfg, DB: db, Log: log, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &Env{T: t, Dialect: d, DB: db, Server: srv, HTTP: hs, Clock: clock, Config: cfg}
-}
-
-func testLogger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return slog.New(slog.DiscardHandler)
+	return &Env{T: t, Dialect: d, DB: db, Server: srv, HTTP: hs, Clock: clock, Config: cfg, Logs: logs}
 }
 
 // Req is one request.

@@ -122,9 +122,10 @@ type Memberships interface {
 	MemberOf(ctx context.Context, userID, organisationID string) (bool, error)
 }
 
-// Rounds reads a round (inside the caller's transaction, so deadlines hold).
+// Rounds reads a round (inside the caller's transaction, so deadlines hold); the round
+// capability's store satisfies it.
 type Rounds interface {
-	Round(ctx context.Context, id string) (round.Round, error)
+	Round(ctx context.Context, id string, forUpdate bool) (round.Round, error)
 }
 
 // Transactor runs fn in one transaction carried in ctx.

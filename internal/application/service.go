@@ -71,7 +71,7 @@ func (s *Service) load(ctx context.Context, actor auth.Actor, id string, forUpda
 
 // round reads the application's round in the transaction.
 func (s *Service) round(ctx context.Context, id string) (round.Round, error) {
-	r, err := s.rounds.Round(ctx, id)
+	r, err := s.rounds.Round(ctx, id, false)
 	if errs.CodeOf(err) == errs.NotFound {
 		return round.Round{}, ErrRoundNotFound
 	}
@@ -172,9 +172,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.P
 	return list, nil
 }
 
-// Patch is a change to a draft: nil fields are left as they are; in Answers, a key with a
-// nil value deletes that answer and every other key replaces its answer (autosave of a
-// partial form).
+// Patch is a change to a draft: nil fields are left as they are; in Answers, a key whose
+// value is empty (round.Missing: "", [] or null) deletes that answer, as a cleared form field
+// does, and every other key replaces its answer (autosave of a partial form).
 type Patch struct {
 	Title           *string
 	Summary         *string
@@ -265,7 +265,7 @@ func (p Patch) apply(a *Application) []string {
 		}
 		for _, k := range sortedKeys(p.Answers) {
 			v := p.Answers[k]
-			if v == nil {
+			if round.Missing(v) {
 				if _, had := merged[k]; had {
 					delete(merged, k)
 					changed = append(changed, "answers."+k)

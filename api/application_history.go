@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"constellate/internal/auth"
+)
+
+// applicationHistory godoc
+//
+//	@Summary		An application's status changes, oldest first
+//	@Description	Readable by the applying organisation (transparency) and grants managers. Reasons for a withdrawal, the funder's requests for information and screening reasons are shown; a decision appears only once the round's decisions are published.
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"application id"
+//	@Param			limit	query		int		false	"page size, 1–200"	default(50)
+//	@Param			cursor	query		string	false	"next_cursor from the previous page"
+//	@Success		200		{object}	HistoryList
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Router			/v1/applications/{id}/history [get]
+func (s *Server) applicationHistory(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		list, next, err := s.Applications.History(ctx, auth.ActorFrom(ctx), id, p)
+		if err != nil {
+			return reply{}, err
+		}
+		out := HistoryList{Data: make([]HistoryEntry, len(list)), NextCursor: encodeCursor(next)}
+		for i, h := range list {
+			out.Data[i] = HistoryEntry{ID: h.ID, FromStatus: string(h.From), ToStatus: string(h.To), At: h.At,
+				ActorRole: h.ActorRole, ActorID: h.ActorID, Reason: h.Reason}
+		}
+		return ok(out), nil
+	})
+}
+
+// applicationRevisions godoc
+//
+//	@Summary		An application's submitted revisions, first first
+//	@Description	Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …).
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"application id"
+//	@Param			limit	query		int		false	"page size, 1–200"	default(50)
+//	@Param			cursor	query		string	false	"next_cursor from the previous page"
+//	@Success		200		{object}	RevisionList
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Router			/v1/applications/{id}/revisions [get]
+func (s *Server) applicationRevisions(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		list, next, err := s.Applications.Revisions(ctx, auth.ActorFrom(ctx), id, p)
+		if err != nil {
+			return reply{}, err
+		}
+		out := RevisionList{Data: make([]Revision, len(list)), NextCursor: encodeCursor(next)}
+		for i, r := range list {
+			answers := r.Answers
+			if answers == nil {
+				answers = map[string]any{}
+			}
+			out.Data[i] = Revision{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title, Summary: r.Summary,
+				RequestedAmount: r.RequestedAmount, Answers: answers, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy}
+		}
+		return ok(out), nil
+	})
+}

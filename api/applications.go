@@ -1,0 +1,342 @@
+package api
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"constellate/internal/application"
+	"constellate/internal/auth"
+	"constellate/internal/errs"
+	"constellate/internal/ids"
+	"constellate/internal/page"
+)
+
+// createApplication godoc
+//
+//	@Summary		Start a draft application to a round (applicants)
+//	@Description	The caller must be a member of the organisation, and the round open and before its closing time. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string						true	"round id"
+//	@Param			Idempotency-Key	header		string						false	"retry safely"
+//	@Param			body			body		CreateApplicationRequest	true	"the organisation applying"
+//	@Success		201				{object}	Application
+//	@Header			201				{string}	Location	"/v1/applications/{id}"
+//	@Header			201				{string}	ETag		"the application's version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"no such round, or not an organisation of yours"
+//	@Failure		409				{object}	Problem	"the round is not accepting applications, or the organisation already has one (existing_id)"
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/rounds/{id}/applications [post]
+func (s *Server) createApplication(c echo.Context) error {
+	roundID, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req CreateApplicationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		a, err := s.Applications.Create(ctx, auth.ActorFrom(ctx), roundID, req.OrganisationID)
+		if err != nil {
+			return reply{}, err
+		}
+		return created("/v1/applications/"+a.ID, applicationResponse(a), a.Version), nil
+	})
+}
+
+// listApplications godoc
+//
+//	@Summary		List applications, newest first
+//	@Description	Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403).
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			round_id		query		string	false	"only this round's"
+//	@Param			status			query		string	false	"only in this status"	Enums(draft,submitted,more_info_requested,under_assessment,awarded,declined,withdrawn,ineligible)
+//	@Param			organisation_id	query		string	false	"only this organisation's"
+//	@Param			limit			query		int		false	"page size, 1–200"	default(50)
+//	@Param			cursor			query		string	false	"next_cursor from the previous page"
+//	@Success		200				{object}	ApplicationList
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Router			/v1/applications [get]
+func (s *Server) listApplications(c echo.Context) error {
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	f, err := applicationFilter(c)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		list, err := s.Applications.List(ctx, auth.ActorFrom(ctx), f, p)
+		if err != nil {
+			return reply{}, err
+		}
+		list, next := page.Trim(p, list, func(a application.Application) string { return a.ID })
+		out := ApplicationList{Data: make([]Application, len(list)), NextCursor: encodeCursor(next)}
+		for i, a := range list {
+			out.Data[i] = applicationResponse(a)
+		}
+		return ok(out), nil
+	})
+}
+
+func applicationFilter(c echo.Context) (application.Filter, error) {
+	f := application.Filter{RoundID: c.QueryParam("round_id"), OrganisationID: c.QueryParam("organisation_id"),
+		Status: application.Status(c.QueryParam("status"))}
+	var bad errs.Fields
+	if f.RoundID != "" && !ids.Valid(f.RoundID) {
+		bad.Add("round_id", "must be a UUID")
+	}
+	if f.OrganisationID != "" && !ids.Valid(f.OrganisationID) {
+		bad.Add("organisation_id", "must be a UUID")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		bad.Add("status", "is not an application status")
+	}
+	f.RoundID, f.OrganisationID = strings.ToLower(f.RoundID), strings.ToLower(f.OrganisationID)
+	return f, bad.Err(errs.Malformed, "the filters are not valid")
+}
+
+// getApplication godoc
+//
+//	@Summary	One application
+//	@Tags		applications
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"application id"
+//	@Success	200	{object}	Application
+//	@Header		200	{string}	ETag	"the application's version"
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Router		/v1/applications/{id} [get]
+func (s *Server) getApplication(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		a, err := s.Applications.Get(ctx, auth.ActorFrom(ctx), id)
+		if err != nil {
+			return reply{}, err
+		}
+		return okVersioned(applicationResponse(a), a.Version), nil
+	})
+}
+
+// patchApplication godoc
+//
+//	@Summary		Save changes to a draft (autosave; applicants of the organisation)
+//	@Description	Allowed while the application is a draft or more information was requested (409 otherwise). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Every answer sent is checked against its question (type, word and length limits, choices, ranges, URL and email formats) and must be a question of the round (422 naming answers.<id>); required answers are checked at submission.
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string					true	"application id"
+//	@Param			If-Match	header		string					false	"the ETag last read"
+//	@Param			body		body		PatchApplicationRequest	true	"the fields to change"
+//	@Success		200			{object}	Application
+//	@Header			200			{string}	ETag	"the application's new version"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		412			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Router			/v1/applications/{id} [patch]
+func (s *Server) patchApplication(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	match, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var req PatchApplicationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	for _, k := range sortedAnswerKeys(req.Answers) {
+		if req.Answers[k] == nil {
+			return &errs.Error{Code: errs.Malformed, Message: "null is not an answer; send \"\" (or []) to clear one",
+				Fields: []errs.FieldError{{Field: "answers." + k, Message: "must not be null; send \"\" to clear the answer"}}}
+		}
+	}
+	patch := application.Patch{Title: req.Title, Summary: req.Summary, RequestedAmount: req.RequestedAmount, Answers: req.Answers}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		a, err := s.Applications.Update(ctx, auth.ActorFrom(ctx), id, patch, match)
+		if err != nil {
+			return reply{}, err
+		}
+		return okVersioned(applicationResponse(a), a.Version), nil
+	})
+}
+
+// submitApplication godoc
+//
+//	@Summary		Submit an application (applicants of the organisation)
+//	@Description	A draft needs the round open and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string	true	"application id"
+//	@Param			If-Match		header		string	false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string	false	"retry safely"
+//	@Success		200				{object}	Application
+//	@Header			200				{string}	ETag	"the application's new version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"not a draft, or the round is not accepting submissions"
+//	@Failure		412				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/applications/{id}/submit [post]
+func (s *Server) submitApplication(c echo.Context) error {
+	return s.applicationAction(c, nil, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.Submit(ctx, actor, id, match)
+	})
+}
+
+// withdrawApplication godoc
+//
+//	@Summary		Withdraw an application before a decision (applicants of the organisation)
+//	@Description	From draft, submitted, more_info_requested or under_assessment. The body is optional. Withdrawing frees the organisation's place in the round.
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string			true	"application id"
+//	@Param			If-Match		header		string			false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string			false	"retry safely"
+//	@Param			body			body		WithdrawRequest	false	"why (optional)"
+//	@Success		200				{object}	Application
+//	@Header			200				{string}	ETag	"the application's new version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		412				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/applications/{id}/withdraw [post]
+func (s *Server) withdrawApplication(c echo.Context) error {
+	var req WithdrawRequest
+	return s.applicationAction(c, &req, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.Withdraw(ctx, actor, id, req.Reason, match)
+	})
+}
+
+// requestInfo godoc
+//
+//	@Summary		Ask the applicant for more information (grants managers)
+//	@Description	From submitted to more_info_requested; the applicant may then edit and resubmit (a new revision). The message is shown to the applicant in the history.
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string				true	"application id"
+//	@Param			If-Match		header		string				false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string				false	"retry safely"
+//	@Param			body			body		RequestInfoRequest	true	"what the applicant is asked"
+//	@Success		200				{object}	Application
+//	@Header			200				{string}	ETag	"the application's new version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		412				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/applications/{id}/request-info [post]
+func (s *Server) requestInfo(c echo.Context) error {
+	var req RequestInfoRequest
+	return s.applicationAction(c, &req, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.RequestInfo(ctx, actor, id, req.Message, match)
+	})
+}
+
+// markIneligible godoc
+//
+//	@Summary		Screen a submitted application out as ineligible (grants managers)
+//	@Description	From submitted to ineligible, with the reason the applicant reads in the history. The organisation's place in the round stays taken.
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string					true	"application id"
+//	@Param			If-Match		header		string					false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string					false	"retry safely"
+//	@Param			body			body		MarkIneligibleRequest	true	"why"
+//	@Success		200				{object}	Application
+//	@Header			200				{string}	ETag	"the application's new version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		412				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/applications/{id}/mark-ineligible [post]
+func (s *Server) markIneligible(c echo.Context) error {
+	var req MarkIneligibleRequest
+	return s.applicationAction(c, &req, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.MarkIneligible(ctx, actor, id, req.Reason, match)
+	})
+}
+
+// applicationAction reads the path id, If-Match and (when req is not nil) the JSON body,
+// then runs a status action. An action body may be left out entirely: it is then empty.
+func (s *Server) applicationAction(c echo.Context, req any,
+	fn func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error)) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	match, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	if req != nil && (c.Request().ContentLength != 0 || c.Request().Header.Get(echo.HeaderContentType) != "") {
+		if err := decodeJSON(c, req); err != nil {
+			return err
+		}
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		a, err := fn(ctx, auth.ActorFrom(ctx), id, match)
+		if err != nil {
+			return reply{}, err
+		}
+		return okVersioned(applicationResponse(a), a.Version), nil
+	})
+}
+
+func sortedAnswerKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

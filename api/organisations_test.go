@@ -1,0 +1,203 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"constellate/api/apitest"
+)
+
+// mustCreateOrg creates an organisation as owner and returns its JSON.
+func mustCreateOrg(t *testing.T, env *apitest.Env, owner apitest.User, body map[string]any) map[string]any {
+	t.Helper()
+	r := env.Expect(http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: body})
+	return r.Map(t)
+}
+
+// mustAddMember adds u to org as role, as owner.
+func mustAddMember(t *testing.T, env *apitest.Env, owner apitest.User, org string, u apitest.User, role string) {
+	t.Helper()
+	env.Expect(http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations/" + org + "/members", Token: owner.Token,
+		Body: map[string]any{"email": u.Email, "membership_role": role}})
+}
+
+// auditActions lists the actions of the audit events about entityID, oldest first.
+func auditActions(t *testing.T, env *apitest.Env, entityID string) []string {
+	t.Helper()
+	var out struct {
+		Data []struct {
+			Action string `json:"action"`
+		} `json:"data"`
+	}
+	env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/audit-events?limit=200&entity_id=" + entityID, Token: env.Manager().Token}).Decode(t, &out)
+	var actions []string
+	for i := len(out.Data) - 1; i >= 0; i-- {
+		actions = append(actions, out.Data[i].Action)
+	}
+	return actions
+}
+
+func fieldNames(t *testing.T, r *apitest.Response) []string {
+	t.Helper()
+	var p struct {
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	r.Decode(t, &p)
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Field)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestOrganisationLifecycle(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		owner := env.Applicant()
+		r := env.Expect(http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: map[string]any{
+			"name": "Hillside Peer Support", "legal_form": "unincorporated_association", "user_led": true,
+			"user_led_description": "Run by people with lived experience", "led_by": []string{"disabled_people", "people_with_lived_experience_of_mental_ill_health"},
+			"postcode": "ls6 1aa", "region": "yorkshire_and_the_humber", "annual_income": 1250000, "website": "https://hillside.example.org",
+			"contact_email": "hello@hillside.example.org"}})
+		org := r.Map(t)
+		id := org["id"].(string)
+		if r.Header.Get("Location") != "/v1/organisations/"+id || r.Header.Get("ETag") != `"1"` {
+			t.Fatalf("Location %q ETag %q", r.Header.Get("Location"), r.Header.Get("ETag"))
+		}
+		if org["postcode"] != "LS6 1AA" || org["charity_number"] != "" || org["publish_led_by"] != false || org["annual_income"] != float64(1250000) {
+			t.Fatalf("created: %v", org)
+		}
+
+		// An unregistered group with only a name.
+		bare := mustCreateOrg(t, env, owner, map[string]any{"name": "Tuesday Walkers"})
+		if bare["annual_income"] != nil || len(bare["led_by"].([]any)) != 0 {
+			t.Fatalf("bare organisation: %v", bare)
+		}
+
+		got := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + id, Token: owner.Token})
+		if !reflect.DeepEqual(got.Map(t), org) || got.Header.Get("ETag") != `"1"` {
+			t.Fatalf("get: %s", got.Body)
+		}
+
+		// PATCH changes only what it names; the ETag moves; a stale If-Match is 412 and changes nothing.
+		p := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + id, Token: owner.Token,
+			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"name": "Hillside Peers", "charity_number": "sc012345", "publish_led_by": true}})
+		patched := p.Map(t)
+		if p.Header.Get("ETag") != `"2"` || patched["name"] != "Hillside Peers" || patched["charity_number"] != "SC012345" ||
+			patched["postcode"] != "LS6 1AA" || patched["publish_led_by"] != true {
+			t.Fatalf("patched (%s): %v", p.Header.Get("ETag"), patched)
+		}
+		env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + id, Token: owner.Token,
+			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"name": "Lost update"}})
+		after := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + id, Token: owner.Token}).Map(t)
+		if after["name"] != "Hillside Peers" {
+			t.Fatalf("a stale PATCH changed the organisation: %v", after["name"])
+		}
+		if got := auditActions(t, env, id); !reflect.DeepEqual(got, []string{"organisation.created", "organisation.updated"}) {
+			t.Fatalf("audit: %v", got)
+		}
+	})
+}
+
+func TestOrganisationList(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		alice, bob := env.Applicant(), env.Applicant()
+		a1 := mustCreateOrg(t, env, alice, map[string]any{"name": "A1"})["id"].(string)
+		a2 := mustCreateOrg(t, env, alice, map[string]any{"name": "A2"})["id"].(string)
+		b1 := mustCreateOrg(t, env, bob, map[string]any{"name": "CANARY-bob"})["id"].(string)
+
+		ids := func(u apitest.User, query string) ([]string, *string) {
+			var l struct {
+				Data []struct {
+					ID string `json:"id"`
+				} `json:"data"`
+				NextCursor *string `json:"next_cursor"`
+			}
+			r := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations" + query, Token: u.Token})
+			r.Decode(t, &l)
+			var out []string
+			for _, d := range l.Data {
+				out = append(out, d.ID)
+			}
+			return out, l.NextCursor
+		}
+		if got, _ := ids(alice, ""); !reflect.DeepEqual(got, []string{a1, a2}) {
+			t.Fatalf("alice sees %v", got)
+		}
+		if got, _ := ids(bob, ""); !reflect.DeepEqual(got, []string{b1}) {
+			t.Fatalf("bob sees %v", got)
+		}
+		for _, staff := range []apitest.User{env.Manager(), env.Finance()} {
+			if got, _ := ids(staff, ""); !reflect.DeepEqual(got, []string{a1, a2, b1}) {
+				t.Fatalf("%s sees %v", staff.Role, got)
+			}
+		}
+		// Keyset pagination, stable under inserts.
+		m := env.Manager()
+		first, next := ids(m, "?limit=2")
+		if !reflect.DeepEqual(first, []string{a1, a2}) || next == nil {
+			t.Fatalf("page 1: %v next %v", first, next)
+		}
+		c1 := mustCreateOrg(t, env, bob, map[string]any{"name": "late"})["id"].(string)
+		second, next2 := ids(m, "?limit=2&cursor="+*next)
+		if !reflect.DeepEqual(second, []string{b1, c1}) || next2 != nil {
+			t.Fatalf("page 2: %v next %v", second, next2)
+		}
+		body := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations", Token: alice.Token}).Body
+		if strings.Contains(string(body), "CANARY") {
+			t.Fatal("another organisation's name leaked into alice's list")
+		}
+		env.Expect(http.StatusForbidden, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations", Token: env.Panel().Token})
+		env.Expect(http.StatusUnauthorized, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations"})
+	})
+}
+
+func TestOrganisationValidation(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		owner := env.Applicant()
+		bad := map[string]any{"name": "", "legal_form": "trust", "charity_number": "12", "company_number": "ABC",
+			"led_by": []string{"disabled_people", "martians"}, "annual_income": -1, "postcode": "NOPE", "region": "mars",
+			"website": "javascript:alert(1)", "contact_email": "not-an-email"}
+		r := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: bad})
+		want := []string{"annual_income", "charity_number", "company_number", "contact_email", "led_by[1]", "legal_form", "name", "postcode", "region", "website"}
+		if got := fieldNames(t, r); !reflect.DeepEqual(got, want) {
+			t.Fatalf("fields %v, want %v", got, want)
+		}
+		// Read-only and unknown fields, in any casing, are refused with 400 naming them.
+		for _, body := range []string{`{"name":"x","id":"0190b0b0-0000-7000-8000-000000000000"}`, `{"name":"x","status":"active"}`,
+			`{"name":"x","created_at":"2025-01-01T00:00:00Z"}`, `{"Name":"x"}`, `{"name":"x","name":"y"}`, `{"name":"x","version":3}`} {
+			env.Expect(http.StatusBadRequest, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: body})
+		}
+		env.Expect(http.StatusBadRequest, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: `{"name":"x","annual_income":"lots"}`})
+		var list struct {
+			Data []any `json:"data"`
+		}
+		env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations", Token: owner.Token}).Decode(t, &list)
+		if len(list.Data) != 0 {
+			t.Fatalf("refused creates made %d organisations", len(list.Data))
+		}
+		// PATCH validates the result the same way.
+		id := mustCreateOrg(t, env, owner, map[string]any{"name": "ok"})["id"].(string)
+		r = env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + id, Token: owner.Token,
+			Body: map[string]any{"name": " ", "postcode": "12345"}})
+		if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{"name", "postcode"}) {
+			t.Fatalf("patch fields %v", got)
+		}
+		env.Expect(http.StatusBadRequest, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + id, Token: owner.Token, Body: `{"id":"x"}`})
+	})
+}
+
+// TestPaymentsBlockedUntilIsCallable checks the seam the payments capability uses.
+func TestPaymentsBlockedUntilUnknownOrganisation(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		if _, blocked := env.Server.Organisations.PaymentsBlockedUntil(context.Background(), "0190b0b0-0000-7000-8000-000000000000"); blocked {
+			t.Fatal("an organisation without a bank account is reported blocked")
+		}
+	})
+}
