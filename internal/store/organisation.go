@@ -174,9 +174,14 @@ func (s *OrganisationStore) Membership(ctx context.Context, orgID, userID string
 }
 
 type memberRow struct {
-	membershipRow
-	Name  string
-	Email string
+	ID             string
+	OrganisationID string
+	UserID         string
+	Role           string
+	CreatedAt      Timestamp
+	UpdatedAt      Timestamp
+	Name           string
+	Email          string
 }
 
 // Members returns an organisation's members with their names and emails, in id order.
@@ -194,7 +199,8 @@ func (s *OrganisationStore) Members(ctx context.Context, orgID string, p page.Pa
 	}
 	out := make([]organisation.Member, len(rows))
 	for i, r := range rows {
-		out[i] = organisation.Member{Membership: r.membership(), Name: r.Name, Email: r.Email}
+		m := membershipRow{ID: r.ID, OrganisationID: r.OrganisationID, UserID: r.UserID, Role: r.Role, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		out[i] = organisation.Member{Membership: m.membership(), Name: r.Name, Email: r.Email}
 	}
 	return out, nil
 }
