@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"constellate/api/apitest"
+	"constellate/internal/auth"
 )
 
 // appWorld is the cast of the application tests: a manager with an open round, an
@@ -275,5 +277,23 @@ func setStatus(t *testing.T, env *apitest.Env, table, id, status string) {
 	t.Helper()
 	if err := env.DB.Conn(context.Background()).Exec("UPDATE "+table+" SET status = ? WHERE id = ?", status, id).Error; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// travel moves the clock and signs fresh access tokens for the cast (tokens live 15
+// minutes; the tests jump days).
+func (w *appWorld) travel(t *testing.T, when time.Time) {
+	t.Helper()
+	w.env.Clock.Set(when)
+	for _, u := range []*apitest.User{&w.manager, &w.owner, &w.member, &w.stranger, &w.panel, &w.finance} {
+		var version int
+		if err := w.env.DB.Conn(context.Background()).Raw("SELECT token_version FROM users WHERE id = ?", u.ID).Scan(&version).Error; err != nil {
+			t.Fatal(err)
+		}
+		tok, err := w.env.Server.Identity.Tokens().Issue(u.ID, auth.Role(u.Role), version, false, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Token = tok
 	}
 }
