@@ -35,7 +35,7 @@ type ProgrammeResponse struct {
 // ProgrammeList is a page of programmes.
 type ProgrammeList struct {
 	Data       []ProgrammeResponse `json:"data"`
-	NextCursor *string             `json:"next_cursor"`
+	NextCursor *string             `json:"next_cursor" extensions:"x-nullable"`
 } // @name ProgrammeList
 
 func programmeResponse(p round.Programme) ProgrammeResponse {

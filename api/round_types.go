@@ -165,7 +165,7 @@ func roundResponse(r round.Round, now time.Time) RoundResponse {
 // RoundList is a page of rounds.
 type RoundList struct {
 	Data       []RoundResponse `json:"data"`
-	NextCursor *string         `json:"next_cursor"`
+	NextCursor *string         `json:"next_cursor" extensions:"x-nullable"`
 } // @name RoundList
 
 // EligibilityCheckRequest is a group's answers to a round's eligibility questions, keyed by

@@ -4800,7 +4800,8 @@ const docTemplate = `{
                     }
                 },
                 "next_cursor": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
@@ -5124,7 +5125,8 @@ const docTemplate = `{
                     }
                 },
                 "next_cursor": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
