@@ -36,7 +36,7 @@ type ClientCreatedResponse struct {
 // ClientList is a page of machine clients.
 type ClientList struct {
 	Data       []ClientResponse `json:"data"`
-	NextCursor *string          `json:"next_cursor"`
+	NextCursor *string          `json:"next_cursor" extensions:"x-nullable"`
 } // @name ClientList
 
 func clientResponse(c identity.Client) ClientResponse {
