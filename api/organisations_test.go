@@ -201,3 +201,84 @@ func TestPaymentsBlockedUntilUnknownOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganisationAccessMatrix drives every organisation route as every caller and relation
+// — owner, plain member, another organisation's owner, panel member, grants manager,
+// finance, anonymous — asserting the exact status, that refused writes changed nothing, and
+// that another organisation's canaries never appear where they should not.
+func TestOrganisationAccessMatrix(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		owner, member, third, newcomer := env.Applicant(), env.Applicant(), env.Applicant(), env.Applicant()
+		org := mustCreateOrg(t, env, owner, map[string]any{"name": "Hillside"})["id"].(string)
+		mustAddMember(t, env, owner, org, member, "member")
+		mustAddMember(t, env, owner, org, third, "member")
+		base := "/v1/organisations/" + org
+		env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: base + "/bank-account", Token: owner.Token, Body: bankBody("12121212")})
+		otherOwner := env.Applicant()
+		otherOrg := mustCreateOrg(t, env, otherOwner, map[string]any{"name": "CANARY-other-group"})["id"].(string)
+		env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: "/v1/organisations/" + otherOrg + "/bank-account", Token: otherOwner.Token, Body: bankBody("55556666")})
+
+		// never: strings that must not appear in any response to the caller.
+		callers := []struct {
+			name  string
+			token string
+			never []string
+		}{
+			{"owner", owner.Token, []string{"CANARY", "55556666", "12121212"}},
+			{"member", member.Token, []string{"CANARY", "55556666", "12121212"}},
+			{"other_owner", otherOwner.Token, []string{"Hillside", "55556666", "12121212"}},
+			{"panel_member", env.Panel().Token, []string{"Hillside", "CANARY", "55556666", "12121212"}},
+			{"grants_manager", env.Manager().Token, []string{"55556666", "12121212"}},
+			{"finance", env.Finance().Token, []string{"55556666"}},
+			{"anonymous", "", []string{"Hillside", "CANARY", "55556666", "12121212"}},
+		}
+		routes := []struct {
+			name, method, path string
+			body               any
+			want               [7]int // in the order of callers
+		}{
+			{"get", http.MethodGet, base, nil, [7]int{200, 200, 404, 403, 200, 200, 401}},
+			{"list", http.MethodGet, "/v1/organisations", nil, [7]int{200, 200, 200, 403, 200, 200, 401}},
+			{"create", http.MethodPost, "/v1/organisations", map[string]any{"name": "New group"}, [7]int{201, 201, 201, 403, 403, 403, 401}},
+			{"patch", http.MethodPatch, base, map[string]any{"name": "Changed"}, [7]int{200, 403, 404, 403, 403, 403, 401}},
+			{"members", http.MethodGet, base + "/members", nil, [7]int{200, 200, 404, 403, 200, 403, 401}},
+			{"add member", http.MethodPost, base + "/members", map[string]any{"email": newcomer.Email}, [7]int{201, 403, 404, 403, 403, 403, 401}},
+			{"remove member", http.MethodDelete, base + "/members/" + third.ID, nil, [7]int{204, 403, 404, 403, 403, 403, 401}},
+			{"put bank account", http.MethodPut, base + "/bank-account", bankBody("34343434"), [7]int{200, 403, 404, 403, 403, 403, 401}},
+			{"get bank account", http.MethodGet, base + "/bank-account", nil, [7]int{200, 200, 404, 404, 404, 200, 401}},
+		}
+		snapshot := func() string {
+			var b strings.Builder
+			for _, p := range []string{base, base + "/members", base + "/bank-account"} {
+				r := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: p, Token: owner.Token})
+				b.WriteString(r.Header.Get("ETag") + string(r.Body))
+			}
+			return b.String()
+		}
+		check := func(ci int) {
+			c := callers[ci]
+			for _, rt := range routes {
+				r := env.Do(apitest.Req{Method: rt.method, Path: rt.path, Token: c.token, Body: rt.body})
+				if r.Status != rt.want[ci] {
+					t.Errorf("%s as %s: status %d, want %d: %s", rt.name, c.name, r.Status, rt.want[ci], r.Body)
+				}
+				for _, n := range c.never {
+					if strings.Contains(string(r.Body), n) {
+						t.Errorf("%s as %s: %q leaked: %s", rt.name, c.name, n, r.Body)
+					}
+				}
+			}
+		}
+		before := snapshot()
+		for ci := 1; ci < len(callers); ci++ { // everyone but the owner: no change may succeed
+			check(ci)
+		}
+		if after := snapshot(); after != before {
+			t.Fatalf("refused writes changed the organisation:\nbefore %s\nafter  %s", before, after)
+		}
+		check(0)
+		if snapshot() == before {
+			t.Fatal("the owner's writes changed nothing")
+		}
+	})
+}
