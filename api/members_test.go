@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"reflect"
+	"sync"
 	"testing"
 
 	"constellate/api/apitest"
@@ -93,6 +94,43 @@ func TestMembers(t *testing.T) {
 		want2 := []string{"organisation.created", "membership.added", "membership.added", "membership.removed", "membership.removed", "membership.added", "membership.removed"}
 		if got := auditActions(t, env, org); !reflect.DeepEqual(got, want2) {
 			t.Fatalf("audit %v", got)
+		}
+	})
+}
+
+// TestLastOwnerRace: two owners leaving at once can never leave the organisation ownerless.
+func TestLastOwnerRace(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		a, b := env.Applicant(), env.Applicant()
+		org := mustCreateOrg(t, env, a, map[string]any{"name": "Race"})["id"].(string)
+		mustAddMember(t, env, a, org, b, "owner")
+		statuses := make(chan int, 2)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, u := range []apitest.User{a, b} {
+			wg.Add(1)
+			go func(u apitest.User) {
+				defer wg.Done()
+				<-start
+				statuses <- env.Do(apitest.Req{Method: http.MethodDelete, Path: "/v1/organisations/" + org + "/members/" + u.ID, Token: u.Token}).Status
+			}(u)
+		}
+		close(start)
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got[http.StatusNoContent] != 1 || got[http.StatusConflict] != 1 {
+			t.Fatalf("statuses %v, want one 204 and one 409", got)
+		}
+		var owners int
+		if err := env.DB.SQL().QueryRow("SELECT count(*) FROM memberships WHERE organisation_id = $1 AND role = 'owner'", org).Scan(&owners); err != nil {
+			t.Fatal(err)
+		}
+		if owners != 1 {
+			t.Fatalf("%d owners left, want 1", owners)
 		}
 	})
 }
