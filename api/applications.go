@@ -41,11 +41,13 @@ func (s *Server) createApplication(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req CreateApplicationRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
+	// The body is decoded inside respond, after it has read it for the Idempotency-Key
+	// fingerprint (decoding first would leave it an empty body to fingerprint).
 	return s.respond(c, func(ctx context.Context) (reply, error) {
+		var req CreateApplicationRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return reply{}, err
+		}
 		a, err := s.Applications.Create(ctx, auth.ActorFrom(ctx), roundID, req.OrganisationID)
 		if err != nil {
 			return reply{}, err
@@ -318,12 +320,14 @@ func (s *Server) applicationAction(c echo.Context, req any,
 	if err != nil {
 		return err
 	}
-	if req != nil && (c.Request().ContentLength != 0 || c.Request().Header.Get(echo.HeaderContentType) != "") {
-		if err := decodeJSON(c, req); err != nil {
-			return err
-		}
-	}
+	hasBody := c.Request().ContentLength != 0 || c.Request().Header.Get(echo.HeaderContentType) != ""
 	return s.respond(c, func(ctx context.Context) (reply, error) {
+		// Decoded here, after respond has read the body for the Idempotency-Key fingerprint.
+		if req != nil && hasBody {
+			if err := decodeJSON(c, req); err != nil {
+				return reply{}, err
+			}
+		}
 		a, err := fn(ctx, auth.ActorFrom(ctx), id, match)
 		if err != nil {
 			return reply{}, err

@@ -55,7 +55,7 @@ func TestApplicationCreateRules(t *testing.T) {
 			`{"organisation_id": "nope"}`: http.StatusUnprocessableEntity,
 			`{}`:                          http.StatusUnprocessableEntity,
 			`{"organisation_id": 7}`:      http.StatusBadRequest,
-			`{"organisation_id": "` + w.otherOrgID + `", "status": "submitted"}`:           http.StatusBadRequest,
+			`{"organisation_id": "` + w.otherOrgID + `", "status": "submitted"}`:            http.StatusBadRequest,
 			`{"organisation_id": "` + w.otherOrgID + `", "round_id": "` + draftRound + `"}`: http.StatusBadRequest,
 		} {
 			if r := create(w.stranger, w.roundID, body); r.Status != want {
