@@ -68,6 +68,7 @@ func TestBodyRefused(t *testing.T) {
 		{"unknown field", "application/json", `{"email":"a@example.org","password":"a long passphrase of words 7","name":"S","role":"grants_manager"}`, 400, "role"},
 		{"read-only field", "application/json", `{"email":"a@example.org","password":"a long passphrase of words 7","name":"S","id":"0190d0aa-0000-7000-8000-000000000000"}`, 400, "id"},
 		{"wrong type", "application/json", `{"email":42,"password":"a long passphrase of words 7","name":"S"}`, 400, "email"},
+		{"NUL in a string", "application/json", `{"email":"n@example.org","password":"a long passphrase of words 7","name":"a\u0000"}`, 400, "name"},
 		{"null byte soup", "application/json", "\x00\x01\x02", 400, ""},
 	}
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {

@@ -113,6 +113,9 @@ func scanValue(dec *json.Decoder, path string) (any, error) {
 				}
 				k, _ := kt.(string)
 				p := join(path, k)
+				if strings.ContainsRune(k, 0) {
+					return nil, malformed("", "the request body has a key containing a NUL character")
+				}
 				if _, dup := m[k]; dup {
 					return nil, malformed(p, "appears more than once")
 				}
@@ -141,9 +144,23 @@ func scanValue(dec *json.Decoder, path string) (any, error) {
 			return a, nil
 		}
 		return nil, malformed("", "the request body is not valid JSON")
+	case string:
+		// No text we store may hold NUL: Postgres refuses it, and it is never meant.
+		if strings.ContainsRune(t, 0) {
+			return nil, malformed(fieldOr(path), "must not contain NUL characters (\\u0000)")
+		}
+		return t, nil
 	default:
 		return t, nil
 	}
+}
+
+// fieldOr names a value's place in the body; the top level is "body".
+func fieldOr(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
 }
 
 func join(path, key string) string {

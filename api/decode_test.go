@@ -76,6 +76,9 @@ func TestDecodeStrictRefuses(t *testing.T) {
 		{"number for array", `{"tags":5}`, "tags"},
 		{"number in string array", `{"tags":[5]}`, "tags"},
 		{"wrong map value", `{"answers":{"Q1":3}}`, "answers"},
+		{"NUL in a string", `{"name":"a\u0000b"}`, "name"},
+		{"NUL in an array", `{"tags":["ok","\u0000"]}`, "tags[1]"},
+		{"NUL in a key", `{"na\u0000me":"a"}`, ""},
 		{"too deep", strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40), ""},
 	}
 	for _, c := range cases {

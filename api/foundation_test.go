@@ -167,6 +167,14 @@ func TestOpenAPIAndDocs(t *testing.T) {
 				t.Errorf("%s: %d, %d bytes", asset, resp.StatusCode, len(b))
 			}
 		}
+		for _, missing := range []string{"/docs/nope.js", "/docs/../../etc/passwd", "/docs/%2e%2e/go.mod"} {
+			resp, b := raw(t, env, "GET", missing, nil, nil)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d, want 404", missing, resp.StatusCode)
+				continue
+			}
+			mustProblem(t, 404, resp.Header, b)
+		}
 		if _, b := raw(t, env, "GET", "/docs/init.js", nil, nil); !strings.Contains(string(b), `"/openapi.yaml"`) {
 			t.Errorf("init.js does not load /openapi.yaml: %s", b)
 		}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	swaggerfiles "github.com/swaggo/files/v2"
 
 	"constellate"
+	"constellate/internal/errs"
 )
 
 // Health is the body of /healthz and /readyz.
@@ -92,6 +95,11 @@ var docsAssets = func() http.Handler {
 }()
 
 func (s *Server) docsAsset(c echo.Context) error {
+	// Only files that exist go to the file server, so a miss is a problem document too.
+	name := path.Clean(strings.TrimPrefix(c.Request().URL.Path, "/docs/"))
+	if st, err := fs.Stat(swaggerfiles.FS, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
+		return errs.E(errs.NotFound, "no such resource")
+	}
 	docsAssets.ServeHTTP(c.Response(), c.Request())
 	return nil
 }
