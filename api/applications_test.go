@@ -78,7 +78,10 @@ func (w *appWorld) openRound(t *testing.T, mutate func(map[string]any)) string {
 
 func (w *appWorld) createOrg(t *testing.T, owner apitest.User, name string, ledBy []string, region string) string {
 	t.Helper()
-	body := map[string]any{"name": name, "legal_form": "unincorporated_association", "region": region}
+	body := map[string]any{"name": name, "legal_form": "unincorporated_association"}
+	if region != "" {
+		body["region"] = region
+	}
 	if ledBy != nil {
 		body["led_by"] = ledBy
 	}

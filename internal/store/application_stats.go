@@ -34,13 +34,15 @@ func (s *ApplicationStore) Figures(ctx context.Context, roundID string) (applica
 	const from = " FROM applications a JOIN organisations o ON o.id = a.organisation_id "
 	const where = " WHERE a.round_id = ? AND a.status IN ? "
 	counts = counts[:0]
-	if err := conn.Raw("SELECT CASE WHEN o.region = '' THEN ? ELSE o.region END AS k, COUNT(*) AS n"+from+where+
-		"GROUP BY CASE WHEN o.region = '' THEN ? ELSE o.region END", application.NotStated, roundID, in, application.NotStated).
+	if err := conn.Raw("SELECT o.region AS k, COUNT(*) AS n"+from+where+"GROUP BY o.region", roundID, in).
 		Scan(&counts).Error; err != nil {
 		return f, Translate(err, "stats")
 	}
 	for _, c := range counts {
-		f.Region[c.K] = c.N
+		if c.K == "" {
+			c.K = application.NotStated
+		}
+		f.Region[c.K] += c.N
 	}
 	// led_by is a JSON array; anything else (null, if a writer ever stores it) counts as none.
 	each := "CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(o.led_by) = 'array' THEN o.led_by ELSE '[]'::jsonb END) AS e(value)"
