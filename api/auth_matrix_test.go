@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,7 +101,6 @@ func TestIdentityAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		}
-		_ = []int{A, AP, PM, GM, FI, MC}
 
 		// Refused writes changed nothing: the clients are the target, the machine's and the
 		// manager's one; one invitation (the manager's); the target still works.
