@@ -8,6 +8,7 @@
 //   - every 4xx/5xx response is application/problem+json (swag only knows application/json);
 //   - every operation has a `default` response, a Problem, for the errors any route can
 //     answer (413, 415, 429, 500, 503 …);
+//   - a list's next_cursor is nullable (null on the last page, SPEC §2);
 //   - the Problem schema requires type, title, status and detail;
 //   - servers is `/`;
 //   - the output is YAML with sorted keys, byte-for-byte deterministic.
@@ -107,6 +108,12 @@ func conventions(doc *openapi3.T) error {
 	problem := doc.Components.Schemas["Problem"].Value
 	problem.Required = []string{"type", "title", "status", "detail"}
 	problem.Description = "An RFC 9457 problem document: the body of every error response."
+	// SPEC §2: lists answer {"data": [...], "next_cursor": "…" | null}.
+	for _, ref := range doc.Components.Schemas {
+		if ref.Value != nil && ref.Value.Properties["next_cursor"] != nil && ref.Value.Properties["next_cursor"].Value != nil {
+			ref.Value.Properties["next_cursor"].Value.Nullable = true
+		}
+	}
 	problemRef := &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: problem}
 
 	paths := doc.Paths.InMatchingOrder()

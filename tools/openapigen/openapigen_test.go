@@ -86,7 +86,7 @@ const swagger = `{
     }
   },
   "definitions": {
-    "Thing": {"type": "object", "properties": {"id": {"type": "string"}}},
+    "Thing": {"type": "object", "properties": {"id": {"type": "string"}, "next_cursor": {"type": "string"}}},
     "Problem": {"type": "object", "properties": {"type": {"type": "string"}, "title": {"type": "string"},
       "status": {"type": "integer"}, "detail": {"type": "string"}}}
   },
@@ -140,6 +140,9 @@ func TestConvertConventions(t *testing.T) {
 	}
 	if op.Security == nil || len(*op.Security) != 1 {
 		t.Errorf("@Security BearerAuth lost: %v", op.Security)
+	}
+	if !doc.Components.Schemas["Thing"].Value.Properties["next_cursor"].Value.Nullable {
+		t.Error("next_cursor is not nullable")
 	}
 	if got := doc.Components.Schemas["Problem"].Value.Required; strings.Join(got, ",") != "type,title,status,detail" {
 		t.Errorf("Problem required = %v", got)
