@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"constellate/api/apitest"
@@ -279,6 +280,39 @@ func TestOrganisationAccessMatrix(t *testing.T) {
 		check(0)
 		if snapshot() == before {
 			t.Fatal("the owner's writes changed nothing")
+		}
+	})
+}
+
+// TestOrganisationNoLostUpdates: concurrent PATCHes of different fields without If-Match
+// both land; a retried create with the same Idempotency-Key makes one organisation.
+func TestOrganisationNoLostUpdates(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		owner := env.Applicant()
+		req := apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: owner.Token, Body: map[string]any{"name": "Once"},
+			Header: map[string]string{"Idempotency-Key": "create-once"}}
+		first := env.Expect(http.StatusCreated, req).Map(t)
+		again := env.Expect(http.StatusCreated, req)
+		if again.Map(t)["id"] != first["id"] || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the retried create was not replayed: %s", again.Body)
+		}
+		id := first["id"].(string)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, body := range []map[string]any{{"postcode": "LS6 1AA"}, {"website": "https://once.example.org"}} {
+			wg.Add(1)
+			go func(body map[string]any) {
+				defer wg.Done()
+				<-start
+				env.Do(apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + id, Token: owner.Token, Body: body})
+			}(body)
+		}
+		close(start)
+		wg.Wait()
+		r := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + id, Token: owner.Token})
+		got := r.Map(t)
+		if got["postcode"] != "LS6 1AA" || got["website"] != "https://once.example.org" || r.Header.Get("ETag") != `"3"` {
+			t.Fatalf("a concurrent update was lost: %v (ETag %s)", got, r.Header.Get("ETag"))
 		}
 	})
 }
