@@ -1,0 +1,329 @@
+// Package demo is the data `constellate seed --demo` creates: a small funder with its staff,
+// two programmes (an open round and a closed one), a dozen applicant groups and their
+// applications. Everything goes through the capabilities' services, exactly as requests
+// would, so every rule is checked and every change writes its audit event; nothing here
+// writes SQL. The whole seed runs in one transaction: it lands completely or not at all.
+//
+// The demo tells a story over time (a round that ran months ago, applications submitted
+// over the past fortnight), so Seed moves a Clock that the services were built with: the
+// history, revisions and audit events of the demo carry those past times.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"constellate/internal/application"
+	"constellate/internal/auth"
+	"constellate/internal/identity"
+	"constellate/internal/organisation"
+	"constellate/internal/round"
+)
+
+// Password is every demo account's password. It is printed and published in the README:
+// demo data belongs on a laptop, never on a database real people use.
+const Password = "side-by-side-demo"
+
+// ManagerEmail is the demo grants manager's login; its presence marks a seeded database.
+const ManagerEmail = "manager@example.org"
+
+// Services are the capabilities the seed uses (api.Build wires them: pass its Services).
+type Services struct {
+	Identity      *identity.Service
+	Organisations *organisation.Service
+	Rounds        *round.Service
+	Applications  *application.Service
+}
+
+// Transactor runs fn in one transaction carried in ctx; the services' own transactions
+// join it (*store.DB).
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Clock is the time the services see while seeding: the real time moved back by an offset
+// Seed sets, so past events happen at past times. Outside a seed it is the real time.
+type Clock struct {
+	mu     sync.Mutex
+	real   func() time.Time
+	offset time.Duration
+}
+
+// NewClock returns a clock at real time (time.Now when real is nil).
+func NewClock(real func() time.Time) *Clock {
+	if real == nil {
+		real = time.Now
+	}
+	return &Clock{real: real}
+}
+
+// Now is the real time moved back by the current offset.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.real().Add(-c.offset)
+}
+
+// at sets the clock to ago before the real time (0: the real time).
+func (c *Clock) at(ago time.Duration) {
+	c.mu.Lock()
+	c.offset = ago
+	c.mu.Unlock()
+}
+
+// Login is one demo account.
+type Login struct {
+	Role  auth.Role
+	Name  string
+	Email string
+	// Note says what the account shows in the demo.
+	Note string
+}
+
+// Result is what a seed created (or, when Existing, found already there).
+type Result struct {
+	// Existing is set when the database already held the demo: nothing was changed.
+	Existing      bool
+	Logins        []Login
+	Programmes    int
+	Rounds        int
+	Organisations int
+	// Applications counts the demo's applications by status, as stored.
+	Applications map[application.Status]int
+}
+
+// Logins lists every demo account, staff first.
+func Logins() []Login {
+	out := make([]Login, 0, len(staff)+len(applicants))
+	for _, p := range staff {
+		out = append(out, Login{Role: p.role, Name: p.name, Email: p.email, Note: p.note})
+	}
+	for _, p := range applicants {
+		out = append(out, Login{Role: auth.RoleApplicant, Name: p.name, Email: p.email, Note: p.note})
+	}
+	return out
+}
+
+const day = 24 * time.Hour
+
+// seeder carries the state of one seed run.
+type seeder struct {
+	svc     Services
+	clock   *Clock
+	base    time.Time // the real time when the seed started, to the hour
+	manager auth.Actor
+	people  map[string]auth.Actor // by email
+	orgs    []organisation.Organisation
+	rounds  map[string]round.Round          // by key ("sbs", "spk")
+	apps    map[int]application.Application // by index in demoApplications
+	res     Result
+}
+
+// Seed creates the demo through svc, whose services must have been built with clock.Now.
+// If the demo manager's account already exists, Seed changes nothing and returns the
+// logins with Existing set.
+func Seed(ctx context.Context, tx Transactor, svc Services, clock *Clock) (Result, error) {
+	s := &seeder{svc: svc, clock: clock, base: clock.real().UTC().Truncate(time.Hour),
+		people: map[string]auth.Actor{}, rounds: map[string]round.Round{}, apps: map[int]application.Application{},
+		res: Result{Logins: Logins(), Applications: map[application.Status]int{}}}
+	defer clock.at(0)
+	err := tx.InTx(ctx, func(ctx context.Context) error {
+		steps := []func(context.Context) error{s.users, s.organisations, s.smallSparks, s.sideBySide}
+		for _, step := range steps {
+			if err := step(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, identity.ErrEmailTaken) && s.manager.UserID == "" {
+		return Result{Existing: true, Logins: Logins()}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return s.res, nil
+}
+
+// users creates the staff and the applicants, 150 days ago (the manager first: an existing
+// manager means the demo is already there).
+func (s *seeder) users(ctx context.Context) error {
+	s.clock.at(150 * day)
+	cli := auth.Actor{UserID: "seed", Role: auth.RoleGrantsManager}
+	for _, p := range staff {
+		u, err := s.svc.Identity.Create(ctx, cli, identity.NewUser{Email: p.email, Name: p.name, Password: Password, Role: p.role})
+		if err != nil {
+			if p.email == ManagerEmail {
+				return err
+			}
+			return fmt.Errorf("demo user %s: %w", p.email, err)
+		}
+		a := auth.Actor{UserID: u.ID, Role: u.Role}
+		if p.email == ManagerEmail {
+			s.manager, cli = a, a
+		}
+		s.people[p.email] = a
+	}
+	for _, p := range applicants {
+		u, err := s.svc.Identity.Register(ctx, p.email, Password, p.name)
+		if err != nil {
+			return fmt.Errorf("demo applicant %s: %w", p.email, err)
+		}
+		s.people[p.email] = auth.Actor{UserID: u.ID, Role: u.Role}
+	}
+	return nil
+}
+
+// organisations creates the groups, each by its owner, with its extra members and (for a
+// few) a bank account.
+func (s *seeder) organisations(ctx context.Context) error {
+	for i, g := range groups {
+		s.clock.at(time.Duration(140-2*i) * day)
+		owner := s.people[g.owner]
+		o, err := s.svc.Organisations.Create(ctx, owner, g.details)
+		if err != nil {
+			return fmt.Errorf("demo organisation %q: %w", g.details.Name, err)
+		}
+		for _, m := range g.members {
+			if _, err := s.svc.Organisations.AddMember(ctx, owner, o.ID, organisation.NewMember{Email: m, Role: organisation.RoleMember}); err != nil {
+				return fmt.Errorf("demo member %s of %q: %w", m, o.Name, err)
+			}
+		}
+		if g.bank != nil {
+			if _, err := s.svc.Organisations.SetBankAccount(ctx, owner, o.ID, nil, *g.bank); err != nil {
+				return fmt.Errorf("demo bank account of %q: %w", o.Name, err)
+			}
+		}
+		s.orgs = append(s.orgs, o)
+	}
+	s.res.Organisations = len(s.orgs)
+	return nil
+}
+
+// smallSparks runs the closed round: created and opened four months ago, applications
+// drafted and submitted while it was open, one screened out after it closed, and the
+// closure recorded by the manager.
+func (s *seeder) smallSparks(ctx context.Context) error {
+	s.clock.at(130 * day)
+	r, err := s.programmeAndRound(ctx, smallSparksProgramme, smallSparksRound(s.base))
+	if err != nil {
+		return err
+	}
+	s.clock.at(120 * day)
+	if r, err = s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionOpen, nil); err != nil {
+		return fmt.Errorf("demo: open %q: %w", r.Name, err)
+	}
+	s.rounds["spk"] = r
+	if err := s.applications(ctx, "spk"); err != nil {
+		return err
+	}
+	s.clock.at(29 * day)
+	if _, err := s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionClose, nil); err != nil {
+		return fmt.Errorf("demo: close %q: %w", r.Name, err)
+	}
+	return s.screening(ctx, "spk")
+}
+
+// sideBySide runs the open round: opened a fortnight ago and closing in a month, with
+// drafts in progress and submissions, one of which the manager asked more of.
+func (s *seeder) sideBySide(ctx context.Context) error {
+	s.clock.at(20 * day)
+	r, err := s.programmeAndRound(ctx, sideBySideProgramme, sideBySideRound(s.base))
+	if err != nil {
+		return err
+	}
+	s.clock.at(14 * day)
+	if r, err = s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionOpen, nil); err != nil {
+		return fmt.Errorf("demo: open %q: %w", r.Name, err)
+	}
+	s.rounds["sbs"] = r
+	if err := s.applications(ctx, "sbs"); err != nil {
+		return err
+	}
+	return s.screening(ctx, "sbs")
+}
+
+func (s *seeder) programmeAndRound(ctx context.Context, p round.Programme, d round.Definition) (round.Round, error) {
+	prog, err := s.svc.Rounds.CreateProgramme(ctx, s.manager, round.ProgrammeInput{Name: &p.Name, Description: &p.Description})
+	if err != nil {
+		return round.Round{}, fmt.Errorf("demo programme %q: %w", p.Name, err)
+	}
+	s.res.Programmes++
+	r, err := s.svc.Rounds.CreateRound(ctx, s.manager, prog.ID, d)
+	if err != nil {
+		return round.Round{}, fmt.Errorf("demo round %q: %w", d.Name, err)
+	}
+	s.res.Rounds++
+	return r, nil
+}
+
+// applications creates the round's applications in the order they were started, saving
+// the answers and submitting those that were submitted, each at its time.
+func (s *seeder) applications(ctx context.Context, key string) error {
+	r := s.rounds[key]
+	for i, a := range demoApplications {
+		if a.round != key {
+			continue
+		}
+		org := s.orgs[a.org]
+		owner := s.people[groups[a.org].owner]
+		s.clock.at(a.started)
+		app, err := s.svc.Applications.Create(ctx, owner, r.ID, org.ID)
+		if err != nil {
+			return fmt.Errorf("demo application of %q: %w", org.Name, err)
+		}
+		title, summary, amount := a.title, a.summary, a.amount
+		answers := make(map[string]any, len(a.answers)+1)
+		for k, v := range a.answers {
+			answers[k] = v
+		}
+		if a.startsIn > 0 {
+			answers["start_date"] = s.base.Add(a.startsIn).Format("2006-01-02")
+		}
+		if app, err = s.svc.Applications.Update(ctx, owner, app.ID, application.Patch{
+			Title: &title, Summary: &summary, RequestedAmount: &amount, Answers: answers}, nil); err != nil {
+			return fmt.Errorf("demo answers of %q: %w", org.Name, err)
+		}
+		if a.submitted > 0 {
+			s.clock.at(a.submitted)
+			if app, err = s.svc.Applications.Submit(ctx, owner, app.ID, nil); err != nil {
+				return fmt.Errorf("demo submission of %q: %w", org.Name, err)
+			}
+		}
+		s.res.Applications[app.Status]++
+		s.apps[i] = app
+	}
+	return nil
+}
+
+// screening is the manager's work on the round's submitted applications: asking one group
+// for more, screening another out, each with the message the group reads.
+func (s *seeder) screening(ctx context.Context, key string) error {
+	for i, a := range demoApplications {
+		if a.round != key || a.screen == "" {
+			continue
+		}
+		before := s.apps[i]
+		s.clock.at(a.screenedAgo)
+		var after application.Application
+		var err error
+		switch a.screen {
+		case application.StatusMoreInfoRequested:
+			after, err = s.svc.Applications.RequestInfo(ctx, s.manager, before.ID, a.screenMessage, nil)
+		case application.StatusIneligible:
+			after, err = s.svc.Applications.MarkIneligible(ctx, s.manager, before.ID, a.screenMessage, nil)
+		default:
+			err = fmt.Errorf("no screening to %s", a.screen)
+		}
+		if err != nil {
+			return fmt.Errorf("demo screening of %q: %w", s.orgs[a.org].Name, err)
+		}
+		s.res.Applications[before.Status]--
+		s.res.Applications[after.Status]++
+		s.apps[i] = after
+	}
+	return nil
+}

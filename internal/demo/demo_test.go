@@ -1,0 +1,189 @@
+package demo_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"constellate/api"
+	"constellate/internal/application"
+	"constellate/internal/audit"
+	"constellate/internal/auth"
+	"constellate/internal/config"
+	"constellate/internal/demo"
+	"constellate/internal/page"
+	"constellate/internal/round"
+	"constellate/internal/store"
+	"constellate/internal/store/storetest"
+)
+
+var all = page.Params{Limit: 200}
+
+// build wires the server's services on db with the demo clock, as the seed command does.
+func build(t *testing.T, db *store.DB, clock *demo.Clock) *api.Server {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Load(func(k string) string {
+		if k == "CONSTELLATE_DATA_DIR" {
+			return dir
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.Build(context.Background(), api.BuildOptions{Config: cfg, DB: db, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func services(srv *api.Server) demo.Services {
+	return demo.Services{Identity: srv.Identity, Organisations: srv.Organisations, Rounds: srv.Rounds, Applications: srv.Applications}
+}
+
+// TestSeed seeds a fresh database of each dialect and checks what the demo promises
+// through the services: every login signs in with its role, the counts, one open and one
+// closed round with a varied form, unregistered and user-led groups, applications in
+// each status with references and audit events; a second seed changes nothing.
+func TestSeed(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := demo.NewClock(nil)
+		srv := build(t, db, clock)
+		res, err := demo.Seed(ctx, db, services(srv), clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantApps := map[application.Status]int{application.StatusDraft: 4, application.StatusSubmitted: 9,
+			application.StatusMoreInfoRequested: 1, application.StatusIneligible: 1}
+		if res.Existing || res.Programmes != 2 || res.Rounds != 2 || res.Organisations != 12 || len(res.Logins) != 10 {
+			t.Fatalf("result %+v", res)
+		}
+		for _, s := range application.Statuses {
+			if res.Applications[s] != wantApps[s] {
+				t.Errorf("result says %d %s, want %d", res.Applications[s], s, wantApps[s])
+			}
+		}
+		if now := clock.Now(); time.Since(now) > time.Second || time.Until(now) > time.Second {
+			t.Fatalf("the clock was left at %v", now)
+		}
+
+		// Every login signs in with its role.
+		actors := map[auth.Role]auth.Actor{}
+		for _, l := range res.Logins {
+			sess, err := srv.Identity.Login(ctx, l.Email, demo.Password)
+			if err != nil {
+				t.Fatalf("login %s: %v", l.Email, err)
+			}
+			a, err := srv.Identity.Authenticate(ctx, sess.AccessToken)
+			if err != nil || a.Role != l.Role {
+				t.Fatalf("login %s: actor %+v (%v), want role %s", l.Email, a, err, l.Role)
+			}
+			actors[l.Role] = a
+		}
+		if len(actors) != 4 {
+			t.Fatalf("roles with a login: %v", actors)
+		}
+		manager := actors[auth.RoleGrantsManager]
+		now := time.Now()
+
+		// Organisations: a dozen, several unregistered, user-led ones saying who leads them,
+		// spread over regions.
+		orgs, _, err := srv.Organisations.List(ctx, manager, all)
+		if err != nil || len(orgs) != 12 {
+			t.Fatalf("organisations: %d (%v)", len(orgs), err)
+		}
+		unregistered, ledBy, regions := 0, 0, map[string]bool{}
+		for _, o := range orgs {
+			if o.CharityNumber == "" && o.CompanyNumber == "" {
+				unregistered++
+			}
+			if o.UserLed && len(o.LedBy) > 0 {
+				ledBy++
+			}
+			regions[string(o.Region)] = true
+		}
+		if unregistered < 6 || ledBy < 8 || len(regions) < 8 {
+			t.Fatalf("unregistered %d, user-led with led_by %d, regions %d", unregistered, ledBy, len(regions))
+		}
+
+		// Rounds: one open (opened in the past, closing in the future), one closed.
+		rounds, err := srv.Rounds.Rounds(ctx, manager, round.Filter{}, all)
+		if err != nil || len(rounds) != 2 {
+			t.Fatalf("rounds: %d (%v)", len(rounds), err)
+		}
+		byStatus := map[round.Status]round.Round{}
+		for _, r := range rounds {
+			byStatus[r.EffectiveStatus(now)] = r
+		}
+		open, closed := byStatus[round.StatusOpen], byStatus[round.StatusClosed]
+		if open.ID == "" || closed.ID == "" || !open.OpensAt.Before(now) || !now.Before(open.ClosesAt) || !closed.ClosesAt.Before(now) {
+			t.Fatalf("want an open round and a closed one, got %+v", byStatus)
+		}
+		if closed.Status != round.StatusClosed {
+			t.Fatalf("the closed round's stored status is %s: its closure should be recorded", closed.Status)
+		}
+		types := map[round.QuestionType]bool{}
+		for _, q := range open.Questions() {
+			types[q.Type] = true
+			if q.Type == round.LongText && q.MaxWords == 0 {
+				t.Errorf("long_text %s without max_words", q.ID)
+			}
+		}
+		for _, want := range []round.QuestionType{round.LongText, round.Money, round.YesNo, round.SingleChoice, round.MultiChoice, round.Number, round.Date, round.MediaLink} {
+			if !types[want] {
+				t.Errorf("the open round's form has no %s question", want)
+			}
+		}
+		for _, r := range rounds {
+			if len(r.Eligibility.Rules) == 0 || len(r.Criteria) == 0 || len(r.ReportSchedule) == 0 || len(r.ReportForm.Questions) == 0 {
+				t.Errorf("round %q lacks rules, criteria or reports: %+v", r.Name, r.Definition)
+			}
+		}
+		// The eligibility check answers with a rule's message.
+		if got, err := srv.Rounds.CheckEligibility(ctx, auth.Actor{}, open.ID, map[string]any{"user_led": false, "uk_based": true, "income_band": "Under £10,000"}); err != nil ||
+			got.Eligible || len(got.Reasons) != 1 || !strings.Contains(got.Reasons[0], "user-led groups") {
+			t.Fatalf("eligibility check: %+v %v", got, err)
+		}
+
+		// Applications in each status, as the result said; submitted ones have references.
+		ref := regexp.MustCompile(`^(SBS|SPK)\d{2}-\d{4}$`)
+		submittedOnce := 0
+		for _, s := range application.Statuses {
+			list, err := srv.Applications.List(ctx, manager, application.Filter{Status: s}, all)
+			if err != nil || len(list) != wantApps[s] {
+				t.Fatalf("%s applications: %d (%v), want %d", s, len(list), err, wantApps[s])
+			}
+			for _, a := range list {
+				if (s == application.StatusDraft) != (a.Reference == "") || (a.Reference != "" && !ref.MatchString(a.Reference)) {
+					t.Errorf("%s application %q has reference %q", s, a.Title, a.Reference)
+				}
+				if a.Reference != "" {
+					submittedOnce++
+				}
+			}
+		}
+		// Every change went through the services: one audit event per submission.
+		events, err := srv.Audit.List(ctx, audit.Filter{Action: "application.submitted"}, all)
+		if err != nil || len(events) != submittedOnce {
+			t.Fatalf("application.submitted events: %d (%v), want %d", len(events), err, submittedOnce)
+		}
+		stats, err := srv.Applications.Stats(ctx, manager, open.ID)
+		if err != nil || stats.RequestedTotal <= 0 {
+			t.Fatalf("stats of the open round: %+v %v", stats, err)
+		}
+
+		// A second seed finds the demo and changes nothing.
+		again, err := demo.Seed(ctx, db, services(srv), clock)
+		if err != nil || !again.Existing || len(again.Logins) != len(res.Logins) {
+			t.Fatalf("second seed: %+v %v", again, err)
+		}
+		if orgs, _, _ := srv.Organisations.List(ctx, manager, all); len(orgs) != 12 {
+			t.Fatalf("after a second seed: %d organisations", len(orgs))
+		}
+	})
+}
