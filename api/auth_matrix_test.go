@@ -36,14 +36,9 @@ func TestIdentityAuthorizationMatrix(t *testing.T) {
 		mgr := env.Manager()
 		target := createClient(t, env, mgr.Token, "target") // what refused deletes aim at
 		cs := callers(t, env, mgr.Token)
-		const (
-			A, AP, PM, GM, FI, MC = 0, 1, 2, 3, 4, 5 // columns: anonymous, applicant, panel, manager, finance, machine
-		)
+		// Columns: anonymous, applicant, panel_member, grants_manager, finance, machine client.
 		uniq := 0
-		next := func() string {
-			uniq++
-			return strings.Repeat("x", 1) + string(rune('a'+uniq%26)) + strings.Repeat("0", uniq/26)
-		}
+		next := func() string { uniq++; return strconv.Itoa(uniq) }
 		rows := []struct {
 			name string
 			req  func() apitest.Req
