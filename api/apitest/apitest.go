@@ -4,7 +4,9 @@
 //
 //   - a response that does not match its operation's documented response fails the test;
 //   - a request the contract forbids that the server accepts (2xx) fails the test;
-//   - a request to a route missing from the contract fails the test.
+//   - a request to a route missing from the contract fails the test;
+//   - an error status the operation does not document fails the test (only 413, 415, 429,
+//     431, 500 and 503 may come from the `default` response).
 package apitest
 
 import (
@@ -238,8 +240,18 @@ func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
 	}
 	if resp.Status >= 400 {
 		e.expectProblem(r, resp)
+		// The `default` response covers what any route may answer; every other error
+		// status a handler returns must be annotated on it (@Failure N {object} Problem).
+		if !anywhere[resp.Status] && route.Operation.Responses.Status(resp.Status) == nil {
+			e.T.Fatalf("apitest: %s %s answered %d, which its annotations do not document: add @Failure %d {object} Problem to the handler and run make openapi",
+				r.Method, r.Path, resp.Status, resp.Status)
+		}
 	}
 }
+
+// anywhere are the error statuses any route may answer, documented once by each operation's
+// `default` response: body too large, wrong media type, rate limited, internal, unavailable.
+var anywhere = map[int]bool{413: true, 415: true, 429: true, 431: true, 500: true, 503: true}
 
 // expectProblem checks an error response is an RFC 9457 problem document.
 func (e *Env) expectProblem(r Req, resp *Response) {
