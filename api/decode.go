@@ -28,16 +28,37 @@ func decodeJSON(c echo.Context, dst any) error {
 	if ct == "" || err != nil || mt != echo.MIMEApplicationJSON {
 		return errs.E(errs.UnsupportedMediaType, "send the body as application/json")
 	}
+	body, err := requestBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// requestBody reads the body once and keeps it on the context, so decoding and the
+// Idempotency-Key fingerprint (respond) see the same bytes in whichever order they run.
+func requestBody(c echo.Context) ([]byte, error) {
+	if b, ok := c.Get(bodyKey).([]byte); ok {
+		return b, nil
+	}
+	req := c.Request()
+	if req.Body == nil {
+		c.Set(bodyKey, []byte{})
+		return []byte{}, nil
+	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return errs.E(errs.TooLarge, "the request body is larger than 1 MiB")
+			return nil, errs.E(errs.TooLarge, "the request body is larger than 1 MiB")
 		}
-		return errs.E(errs.Malformed, "the request body could not be read")
+		return nil, errs.E(errs.Malformed, "the request body could not be read")
 	}
-	return decodeStrict(body, dst)
+	c.Set(bodyKey, body)
+	return body, nil
 }
+
+const bodyKey = "constellate.body"
 
 // decodeStrict is decodeJSON without the HTTP parts (fuzzed directly).
 func decodeStrict(body []byte, dst any) error {

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,11 +49,10 @@ func (s *Server) respond(c echo.Context, fn func(ctx context.Context) (reply, er
 		}
 		return writeReply(c, r)
 	}
-	body, err := io.ReadAll(req.Body)
+	body, err := requestBody(c)
 	if err != nil {
-		return errs.E(errs.TooLarge, "the request body is larger than 1 MiB")
+		return err
 	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
 	actor := auth.ActorFrom(req.Context())
 	scope := "user:" + actor.UserID
 	if actor.Anonymous() {
