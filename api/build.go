@@ -54,6 +54,11 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), d.Audit, o.Now, ids.New)
 	applications := store.NewApplicationStore(o.DB)
 	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), d.Audit, o.Now)
+	// The round's start-assessment moves its submitted applications under assessment, in
+	// the same transaction.
+	d.Rounds.OnStartAssessment = func(ctx context.Context, actor auth.Actor, r round.Round) error {
+		return d.Applications.StartAssessment(ctx, actor, r.ID)
+	}
 	srv := New(d)
 	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only
 	return srv, nil

@@ -360,7 +360,11 @@ func TestRoundClosesAtWithoutAnyJob(t *testing.T) {
 		if len(closedList["data"].([]any)) != 1 || len(openList["data"].([]any)) != 0 {
 			t.Fatalf("closed %v, open %v", closedList, openList)
 		}
-		// Assessment may start straight away (a fresh token: the clock moved three weeks).
+		// Assessment waits for the grace period, when late submissions may still arrive (a
+		// fresh token: the clock moved three weeks), and needs no job after it.
+		w.manager = env.Manager()
+		w.act(t, id, "start-assessment", http.StatusConflict)
+		env.Clock.Set(time.Date(2025, 3, 31, 17, 30, 0, 0, time.UTC))
 		w.manager = env.Manager()
 		w.act(t, id, "start-assessment", http.StatusOK)
 	})

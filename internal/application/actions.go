@@ -42,6 +42,13 @@ func SubmissionProblems(r round.Round, a Application) errs.Fields {
 func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMatch *int64) (Application, error) {
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		// Lock the round before the application (the order start-assessment takes them in),
+		// so a submission and the start of the assessment never interleave.
+		if pre, err := s.store.Get(ctx, id, false); err == nil {
+			if _, err := s.rounds.Round(ctx, pre.RoundID, true); err != nil && errs.CodeOf(err) != errs.NotFound {
+				return err
+			}
+		}
 		a, err := s.load(ctx, actor, id, true, CanChange)
 		if err != nil {
 			return err
@@ -80,6 +87,11 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMat
 		}
 		a.SubmittedAt = &now
 		out, err = s.move(ctx, actor, a, ActionSubmit, "", map[string]any{"reference": a.Reference, "revision": a.Revision})
+		if err != nil || r.Status != round.StatusAssessment {
+			return err
+		}
+		// A resubmission (after request-info) to a round already in assessment rejoins it.
+		out, err = s.move(ctx, actor, out, ActionStartAssessment, "", nil)
 		return err
 	})
 	return out.ViewFor(actor), err
@@ -206,4 +218,36 @@ func (s *Service) Revisions(ctx context.Context, actor auth.Actor, id string, p 
 	}
 	list, next := page.Trim(p, list, func(r Revision) string { return r.ID })
 	return list, next, nil
+}
+
+// StartAssessment moves every submitted application of the round under assessment. The
+// round capability calls it inside its start-assessment transaction, with the round row
+// locked (submissions lock it first too), so none can slip in between.
+func (s *Service) StartAssessment(ctx context.Context, actor auth.Actor, roundID string) error {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		p := page.Params{Limit: page.MaxLimit}
+		for {
+			batch, err := s.store.List(ctx, Scope{All: true}, Filter{RoundID: roundID, Status: StatusSubmitted}, p)
+			if err != nil {
+				return err
+			}
+			batch, next := page.Trim(p, batch, func(a Application) string { return a.ID })
+			for _, b := range batch {
+				a, err := s.store.Get(ctx, b.ID, true)
+				if err != nil {
+					return err
+				}
+				if a.Status != StatusSubmitted {
+					continue
+				}
+				if _, err := s.move(ctx, actor, a, ActionStartAssessment, "", nil); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			p.After = next
+		}
+	})
 }

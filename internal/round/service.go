@@ -66,6 +66,10 @@ type Service struct {
 	// round has moved to decided: the awards capability releases outcomes and creates offers
 	// there. An error rolls the whole action back.
 	OnPublishDecisions func(ctx context.Context, actor auth.Actor, r Round) error
+	// OnStartAssessment, when set, runs inside the start-assessment transaction after the
+	// round has moved to assessment: the applications capability moves the submitted
+	// applications under assessment there. An error rolls the whole action back.
+	OnStartAssessment func(ctx context.Context, actor auth.Actor, r Round) error
 }
 
 // NewService returns the service.
@@ -263,6 +267,11 @@ func (s *Service) Transition(ctx context.Context, actor auth.Actor, id string, a
 		r.UpdatedAt = now
 		if err := s.store.UpdateRound(ctx, r); err != nil {
 			return err
+		}
+		if action == ActionStartAssessment && s.OnStartAssessment != nil {
+			if err := s.OnStartAssessment(ctx, actor, r); err != nil {
+				return err
+			}
 		}
 		if action == ActionPublishDecisions && s.OnPublishDecisions != nil {
 			if err := s.OnPublishDecisions(ctx, actor, r); err != nil {

@@ -88,6 +88,7 @@ var (
 	ErrIllegalTransition = errs.E(errs.Conflict, "the round's status does not allow this action")
 	ErrClosesAtPassed    = errs.E(errs.Conflict, "the round cannot open: its closes_at has passed; move closes_at first")
 	ErrUnknownAction     = errs.E(errs.NotFound, "no such round action")
+	ErrGraceRunning      = errs.E(errs.Conflict, "assessment cannot start yet: applications started before closes_at may still be submitted until its grace period ends")
 )
 
 // Apply moves the round by action at now, or says why it cannot. It checks the move against
@@ -115,6 +116,11 @@ func (r *Round) Apply(action Action, now time.Time) error {
 	}
 	if action == ActionOpen && !now.Before(r.ClosesAt) {
 		return ErrClosesAtPassed
+	}
+	// A round still open as stored accepts late submissions within its grace period; the
+	// assessment starts only once none can arrive.
+	if action == ActionStartAssessment && r.Status == StatusOpen && now.Before(r.ClosesAt.Add(r.Grace())) {
+		return ErrGraceRunning
 	}
 	r.Status = to
 	return nil
