@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"constellate/migrations"
 )
@@ -36,9 +37,14 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := goose.DialectPostgres
 	if db.dialect == SQLite {
-		d = goose.DialectSQLite3
+		return goose.NewProvider(goose.DialectSQLite3, db.SQL(), sub)
 	}
-	return goose.NewProvider(d, db.SQL(), sub)
+	// Replicas starting together all run migrations: a session advisory lock makes them
+	// take turns, so each migration is applied once.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300)) // retry each second, up to 5 min
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db.SQL(), sub, goose.WithSessionLocker(locker))
 }

@@ -255,3 +255,35 @@ func redact(raw string) string {
 	}
 	return "(unparseable URL)"
 }
+
+// EmptyPostgres returns the URL of a new, empty (unmigrated) Postgres database, dropped when
+// the test ends: for tests of migration itself.
+func EmptyPostgres(t testing.TB) string {
+	t.Helper()
+	if !postgresAvailable(t) {
+		t.Skip("storetest: Postgres is not reachable; set CONSTELLATE_TEST_DATABASE_URL")
+	}
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	defer admin.Close()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "constellate_empty_" + hex.EncodeToString(b[:])
+	tmplMu.Lock()
+	_, err = admin.Exec(fmt.Sprintf("CREATE DATABASE %s", name))
+	tmplMu.Unlock()
+	if err != nil {
+		t.Fatalf("storetest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", PostgresURL())
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		_, _ = a.Exec(fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+	})
+	return withDatabase(PostgresURL(), name)
+}
