@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -181,7 +182,7 @@ func (s *seeder) users(ctx context.Context) error {
 // few) a bank account.
 func (s *seeder) organisations(ctx context.Context) error {
 	for i, g := range groups {
-		s.clock.at(time.Duration(140-2*i) * day)
+		s.clock.at(time.Duration(148-i) * day)
 		owner := s.people[g.owner]
 		o, err := s.svc.Organisations.Create(ctx, owner, g.details)
 		if err != nil {
@@ -217,14 +218,9 @@ func (s *seeder) smallSparks(ctx context.Context) error {
 		return fmt.Errorf("demo: open %q: %w", r.Name, err)
 	}
 	s.rounds["spk"] = r
-	if err := s.applications(ctx, "spk"); err != nil {
-		return err
-	}
-	s.clock.at(29 * day)
-	if _, err := s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionClose, nil); err != nil {
-		return fmt.Errorf("demo: close %q: %w", r.Name, err)
-	}
-	return s.screening(ctx, "spk")
+	// The manager records the closure the day after closes_at (the round counted as closed
+	// from closes_at anyway).
+	return s.applications(ctx, "spk", 29*day)
 }
 
 // sideBySide runs the open round: opened a fortnight ago and closing in a month, with
@@ -240,10 +236,7 @@ func (s *seeder) sideBySide(ctx context.Context) error {
 		return fmt.Errorf("demo: open %q: %w", r.Name, err)
 	}
 	s.rounds["sbs"] = r
-	if err := s.applications(ctx, "sbs"); err != nil {
-		return err
-	}
-	return s.screening(ctx, "sbs")
+	return s.applications(ctx, "sbs", 0)
 }
 
 func (s *seeder) programmeAndRound(ctx context.Context, p round.Programme, d round.Definition) (round.Round, error) {
@@ -260,70 +253,123 @@ func (s *seeder) programmeAndRound(ctx context.Context, p round.Programme, d rou
 	return r, nil
 }
 
-// applications creates the round's applications in the order they were started, saving
-// the answers and submitting those that were submitted, each at its time.
-func (s *seeder) applications(ctx context.Context, key string) error {
-	r := s.rounds[key]
+// applications plays the round's applications in time order: each started (and its
+// answers saved), submitted and screened by the manager at its own time, so the history
+// and the audit log read in the order things happened. When closeAgo is set, the manager
+// records the round's closure then.
+func (s *seeder) applications(ctx context.Context, key string, closeAgo time.Duration) error {
+	type event struct {
+		ago  time.Duration
+		kind int // start, submit, screen, closeRound
+		i    int // index in demoApplications
+	}
+	const (
+		start = iota
+		submit
+		screen
+		closeRound
+	)
+	var events []event
+	if closeAgo > 0 {
+		events = append(events, event{closeAgo, closeRound, -1})
+	}
 	for i, a := range demoApplications {
 		if a.round != key {
 			continue
 		}
-		org := s.orgs[a.org]
-		owner := s.people[groups[a.org].owner]
-		s.clock.at(a.started)
-		app, err := s.svc.Applications.Create(ctx, owner, r.ID, org.ID)
-		if err != nil {
-			return fmt.Errorf("demo application of %q: %w", org.Name, err)
-		}
-		title, summary, amount := a.title, a.summary, a.amount
-		answers := make(map[string]any, len(a.answers)+1)
-		for k, v := range a.answers {
-			answers[k] = v
-		}
-		if a.startsIn > 0 {
-			answers["start_date"] = s.base.Add(a.startsIn).Format("2006-01-02")
-		}
-		if app, err = s.svc.Applications.Update(ctx, owner, app.ID, application.Patch{
-			Title: &title, Summary: &summary, RequestedAmount: &amount, Answers: answers}, nil); err != nil {
-			return fmt.Errorf("demo answers of %q: %w", org.Name, err)
-		}
+		events = append(events, event{a.started, start, i})
 		if a.submitted > 0 {
-			s.clock.at(a.submitted)
-			if app, err = s.svc.Applications.Submit(ctx, owner, app.ID, nil); err != nil {
-				return fmt.Errorf("demo submission of %q: %w", org.Name, err)
+			events = append(events, event{a.submitted, submit, i})
+		}
+		if a.screen != "" {
+			events = append(events, event{a.screenedAgo, screen, i})
+		}
+	}
+	sort.SliceStable(events, func(x, y int) bool { return events[x].ago > events[y].ago })
+	for _, e := range events {
+		s.clock.at(e.ago)
+		var err error
+		switch e.kind {
+		case start:
+			err = s.start(ctx, key, e.i)
+		case submit:
+			err = s.submit(ctx, e.i)
+		case screen:
+			err = s.screen(ctx, e.i)
+		case closeRound:
+			r := s.rounds[key]
+			if _, err = s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionClose, nil); err != nil {
+				err = fmt.Errorf("demo: close %q: %w", r.Name, err)
 			}
 		}
-		s.res.Applications[app.Status]++
-		s.apps[i] = app
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// screening is the manager's work on the round's submitted applications: asking one group
-// for more, screening another out, each with the message the group reads.
-func (s *seeder) screening(ctx context.Context, key string) error {
-	for i, a := range demoApplications {
-		if a.round != key || a.screen == "" {
-			continue
-		}
-		before := s.apps[i]
-		s.clock.at(a.screenedAgo)
-		var after application.Application
-		var err error
-		switch a.screen {
-		case application.StatusMoreInfoRequested:
-			after, err = s.svc.Applications.RequestInfo(ctx, s.manager, before.ID, a.screenMessage, nil)
-		case application.StatusIneligible:
-			after, err = s.svc.Applications.MarkIneligible(ctx, s.manager, before.ID, a.screenMessage, nil)
-		default:
-			err = fmt.Errorf("no screening to %s", a.screen)
-		}
-		if err != nil {
-			return fmt.Errorf("demo screening of %q: %w", s.orgs[a.org].Name, err)
-		}
-		s.res.Applications[before.Status]--
-		s.res.Applications[after.Status]++
-		s.apps[i] = after
+// start creates a draft and saves its title, summary, amount and answers.
+func (s *seeder) start(ctx context.Context, key string, i int) error {
+	a := demoApplications[i]
+	org := s.orgs[a.org]
+	owner := s.people[groups[a.org].owner]
+	app, err := s.svc.Applications.Create(ctx, owner, s.rounds[key].ID, org.ID)
+	if err != nil {
+		return fmt.Errorf("demo application of %q: %w", org.Name, err)
 	}
+	title, summary, amount := a.title, a.summary, a.amount
+	answers := make(map[string]any, len(a.answers)+1)
+	for k, v := range a.answers {
+		answers[k] = v
+	}
+	if a.startsIn > 0 {
+		answers["start_date"] = s.base.Add(a.startsIn).Format("2006-01-02")
+	}
+	if app, err = s.svc.Applications.Update(ctx, owner, app.ID, application.Patch{
+		Title: &title, Summary: &summary, RequestedAmount: &amount, Answers: answers}, nil); err != nil {
+		return fmt.Errorf("demo answers of %q: %w", org.Name, err)
+	}
+	s.moved(i, app)
 	return nil
+}
+
+func (s *seeder) submit(ctx context.Context, i int) error {
+	a := demoApplications[i]
+	app, err := s.svc.Applications.Submit(ctx, s.people[groups[a.org].owner], s.apps[i].ID, nil)
+	if err != nil {
+		return fmt.Errorf("demo submission of %q: %w", s.orgs[a.org].Name, err)
+	}
+	s.moved(i, app)
+	return nil
+}
+
+// screen is the manager's work on a submitted application: asking the group for more, or
+// screening it out, with the message the group reads.
+func (s *seeder) screen(ctx context.Context, i int) error {
+	a := demoApplications[i]
+	var app application.Application
+	var err error
+	switch a.screen {
+	case application.StatusMoreInfoRequested:
+		app, err = s.svc.Applications.RequestInfo(ctx, s.manager, s.apps[i].ID, a.screenMessage, nil)
+	case application.StatusIneligible:
+		app, err = s.svc.Applications.MarkIneligible(ctx, s.manager, s.apps[i].ID, a.screenMessage, nil)
+	default:
+		err = fmt.Errorf("no screening to %s", a.screen)
+	}
+	if err != nil {
+		return fmt.Errorf("demo screening of %q: %w", s.orgs[a.org].Name, err)
+	}
+	s.moved(i, app)
+	return nil
+}
+
+// moved records application i's new state and keeps the counts by status.
+func (s *seeder) moved(i int, app application.Application) {
+	if before, ok := s.apps[i]; ok {
+		s.res.Applications[before.Status]--
+	}
+	s.res.Applications[app.Status]++
+	s.apps[i] = app
 }

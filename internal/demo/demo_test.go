@@ -165,12 +165,35 @@ func TestSeed(t *testing.T) {
 				if a.Reference != "" {
 					submittedOnce++
 				}
+				// The history reads in time order, in the past, with the manager's reason.
+				hist, _, err := srv.Applications.History(ctx, manager, a.ID, all)
+				if err != nil || len(hist) == 0 || hist[len(hist)-1].To != s {
+					t.Fatalf("history of %q: %+v %v", a.Title, hist, err)
+				}
+				for j := 1; j < len(hist); j++ {
+					if hist[j].At.Before(hist[j-1].At) || !hist[j].At.Before(now) {
+						t.Errorf("history of %q out of order: %+v", a.Title, hist)
+					}
+				}
+				if last := hist[len(hist)-1]; (s == application.StatusIneligible || s == application.StatusMoreInfoRequested) && last.Reason == "" {
+					t.Errorf("%s application %q has no reason for the group", s, a.Title)
+				}
 			}
 		}
 		// Every change went through the services: one audit event per submission.
 		events, err := srv.Audit.List(ctx, audit.Filter{Action: "application.submitted"}, all)
 		if err != nil || len(events) != submittedOnce {
 			t.Fatalf("application.submitted events: %d (%v), want %d", len(events), err, submittedOnce)
+		}
+		// The seed happened in story order: the log (newest first) has its times descending.
+		seeded, err := srv.Audit.List(ctx, audit.Filter{}, all)
+		if err != nil || len(seeded) < 60 {
+			t.Fatalf("audit events: %d %v", len(seeded), err)
+		}
+		for j := 1; j < len(seeded); j++ {
+			if seeded[j].At.After(seeded[j-1].At) {
+				t.Fatalf("audit event %s (%s) at %v comes after %s at %v", seeded[j].Action, seeded[j].EntityID, seeded[j].At, seeded[j-1].Action, seeded[j-1].At)
+			}
 		}
 		stats, err := srv.Applications.Stats(ctx, manager, open.ID)
 		if err != nil || stats.RequestedTotal <= 0 {
