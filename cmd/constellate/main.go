@@ -45,6 +45,7 @@ var commands = map[string]command{
 		_, err := fmt.Fprintln(env.stdout, "constellate", version)
 		return err
 	}},
+	"users":       {"users create --email E --name N --role R [--password P]: make an account (the first grants manager)", usersCmd},
 	"seed":        {"seed --demo [--force]: create the demo funder, groups and applications and print the demo logins", seedCmd},
 	"healthcheck": {"exit 0 when the server at CONSTELLATE_ADDR answers /healthz (for container health checks)", healthcheckCmd},
 }
