@@ -61,7 +61,7 @@ func serveCmd(ctx context.Context, args []string, env environment) error {
 		return fmt.Errorf("CONSTELLATE_ADDR: %w", err)
 	}
 	log.Info("constellate is serving", slog.String("url", baseURL(ln.Addr())), slog.String("docs", baseURL(ln.Addr())+"/docs"),
-		slog.String("config", cfg.String()), slog.Duration("startup", time.Since(start)), slog.String("version", version))
+		slog.String("config", cfg.String()), slog.Float64("startup_ms", float64(time.Since(start).Microseconds())/1000), slog.String("version", version))
 	return srv.Serve(ctx, ln)
 }
 
