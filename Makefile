@@ -28,8 +28,10 @@ lint: ## gofmt and go vet
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-openapi: ## regenerate docs/ (go tool swag init) and openapi.yaml (OpenAPI 3)
+openapi: ## regenerate docs/ (go tool swag init), openapi.yaml (OpenAPI 3) and the TypeScript client's types
 	$(GO) run ./tools/openapigen
+	@if [ -d clients/typescript/node_modules ]; then cd clients/typescript && npm run --silent generate; \
+	else echo "clients/typescript: run npm ci there, then npm run generate, to refresh src/schema.d.ts"; fi
 
 bench: ## benchmarks (the performance issue adds them; this runs whatever exists)
 	@echo "Benchmarks arrive with the performance issue; running any that exist."

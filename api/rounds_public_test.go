@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,19 +51,11 @@ func TestRoundForm(t *testing.T) {
 		if f["round_id"] != id || len(f["form"].(map[string]any)["questions"].([]any)) != 2 || f["burden"].(map[string]any)["questions"] != 4.0 {
 			t.Fatalf("JSON form = %v", f)
 		}
-		// Plain text, as a screen reader or an offline drafter gets it. Sent around the contract
-		// filter: the generated openapi.yaml gives text/plain the JSON schema (swag v1 has one
-		// schema per response) until tools/openapigen maps text/* media types to a string.
-		req, _ := http.NewRequest("GET", env.HTTP.URL+"/v1/rounds/"+id+"/form", nil)
-		req.Header.Set("Accept", "text/plain")
-		resp, err := env.HTTP.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		text, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-			t.Fatalf("plain text: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		// Plain text, as a screen reader or an offline drafter gets it.
+		resp := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id + "/form", Header: map[string]string{"Accept": "text/plain"}})
+		text := resp.Body
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Fatalf("plain text: Content-Type %s", resp.Header.Get("Content-Type"))
 		}
 		for _, want := range []string{"Side by Side 2025", "1. Is your group led by people with lived experience? (required)",
 			"3. Tell us about your group (required)", "Who you are and what you do.", "up to 300 words",

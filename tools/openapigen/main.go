@@ -133,7 +133,17 @@ func conventions(doc *openapi3.T) error {
 			}
 			for code, r := range op.Responses.Map() {
 				n, err := strconv.Atoi(code)
-				if err != nil || n < 400 || r.Value == nil {
+				if err != nil || r.Value == nil {
+					continue
+				}
+				if n < 400 {
+					// swag gives every produced media type the JSON schema; text bodies
+					// (the plain-text form, CSV exports) are strings.
+					for _, text := range []string{"text/plain", "text/csv"} {
+						if mt := r.Value.Content.Get(text); mt != nil && mt.Schema != nil && mt.Schema.Ref != "" {
+							mt.Schema = openapi3.NewStringSchema().NewRef()
+						}
+					}
 					continue
 				}
 				if mt := r.Value.Content.Get("application/json"); mt != nil {

@@ -5263,7 +5263,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoundForm"];
-                    "text/plain": components["schemas"]["RoundForm"];
+                    "text/plain": string;
                 };
             };
             /** @description Bad Request */
