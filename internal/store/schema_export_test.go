@@ -1,0 +1,11 @@
+package store
+
+// RowStructs is every GORM row struct of the package, for the schema test (schema_test.go
+// checks by reading the source that none is missing from this list).
+var RowStructs = []any{
+	userRow{}, auditRow{}, idempotencyRow{},
+	clientRow{}, invitationRow{}, refreshFamilyRow{}, refreshTokenRow{},
+	organisationRow{}, membershipRow{}, bankAccountRow{},
+	programmeRow{}, roundRow{},
+	applicationRow{}, revisionRow{}, historyRow{},
+}
