@@ -25,6 +25,7 @@ CREATE TABLE applications (
 CREATE UNIQUE INDEX applications_one_live ON applications (round_id, organisation_id)
     WHERE status NOT IN ('withdrawn');
 CREATE UNIQUE INDEX applications_reference ON applications (round_id, reference);
+CREATE INDEX applications_round ON applications (round_id, id);
 CREATE INDEX applications_round_status ON applications (round_id, status, id);
 CREATE INDEX applications_organisation ON applications (organisation_id, id);
 CREATE INDEX applications_status ON applications (status, id);
