@@ -8,7 +8,7 @@ import (
 
 // CreateApplicationRequest starts a draft application for one of the caller's organisations.
 type CreateApplicationRequest struct {
-	OrganisationID string `json:"organisation_id" example:"0190a1b2-…"`
+	OrganisationID string `json:"organisation_id" validate:"required" example:"0190a1b2-…"`
 } // @name CreateApplicationRequest
 
 // PatchApplicationRequest changes a draft (autosave). Omitted fields are kept. In answers,
@@ -40,21 +40,21 @@ type MarkIneligibleRequest struct {
 // Application is an application as the caller may see it. An applicant sees `awarded` or
 // `declined` only once the round's decisions are published (`under_assessment` before).
 type Application struct {
-	ID              string         `json:"id"`
-	RoundID         string         `json:"round_id"`
-	OrganisationID  string         `json:"organisation_id"`
-	Reference       *string        `json:"reference" extensions:"x-nullable" example:"SBS-0042"`
-	Title           string         `json:"title"`
-	Summary         string         `json:"summary"`
-	RequestedAmount int64          `json:"requested_amount" example:"250000"`
-	Answers         map[string]any `json:"answers"`
-	Status          string         `json:"status" enums:"draft,submitted,more_info_requested,under_assessment,awarded,declined,withdrawn,ineligible"`
+	ID              string         `json:"id" validate:"required"`
+	RoundID         string         `json:"round_id" validate:"required"`
+	OrganisationID  string         `json:"organisation_id" validate:"required"`
+	Reference       *string        `json:"reference" validate:"required" extensions:"x-nullable" example:"SBS-0042"`
+	Title           string         `json:"title" validate:"required"`
+	Summary         string         `json:"summary" validate:"required"`
+	RequestedAmount int64          `json:"requested_amount" validate:"required" example:"250000"`
+	Answers         map[string]any `json:"answers" validate:"required"`
+	Status          string         `json:"status" validate:"required" enums:"draft,submitted,more_info_requested,under_assessment,awarded,declined,withdrawn,ineligible"`
 	// Revision is the number of the latest submitted revision (0 before the first submission).
-	Revision    int        `json:"revision"`
-	SubmittedAt *time.Time `json:"submitted_at" extensions:"x-nullable"`
-	StartedAt   time.Time  `json:"started_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	Revision    int        `json:"revision" validate:"required"`
+	SubmittedAt *time.Time `json:"submitted_at" validate:"required" extensions:"x-nullable"`
+	StartedAt   time.Time  `json:"started_at" validate:"required"`
+	CreatedAt   time.Time  `json:"created_at" validate:"required"`
+	UpdatedAt   time.Time  `json:"updated_at" validate:"required"`
 } // @name Application
 
 func applicationResponse(a application.Application) Application {
@@ -73,27 +73,27 @@ func applicationResponse(a application.Application) Application {
 
 // ApplicationList is a page of applications.
 type ApplicationList struct {
-	Data       []Application `json:"data"`
-	NextCursor *string       `json:"next_cursor" extensions:"x-nullable"`
+	Data       []Application `json:"data" validate:"required"`
+	NextCursor *string       `json:"next_cursor" validate:"required" extensions:"x-nullable"`
 } // @name ApplicationList
 
 // Revision is the immutable copy of an application made at one submission.
 type Revision struct {
-	ID              string         `json:"id"`
-	ApplicationID   string         `json:"application_id"`
-	Number          int            `json:"number" example:"1"`
-	Title           string         `json:"title"`
-	Summary         string         `json:"summary"`
-	RequestedAmount int64          `json:"requested_amount"`
-	Answers         map[string]any `json:"answers"`
-	SubmittedAt     time.Time      `json:"submitted_at"`
-	SubmittedBy     string         `json:"submitted_by"`
+	ID              string         `json:"id" validate:"required"`
+	ApplicationID   string         `json:"application_id" validate:"required"`
+	Number          int            `json:"number" validate:"required" example:"1"`
+	Title           string         `json:"title" validate:"required"`
+	Summary         string         `json:"summary" validate:"required"`
+	RequestedAmount int64          `json:"requested_amount" validate:"required"`
+	Answers         map[string]any `json:"answers" validate:"required"`
+	SubmittedAt     time.Time      `json:"submitted_at" validate:"required"`
+	SubmittedBy     string         `json:"submitted_by" validate:"required"`
 } // @name ApplicationRevision
 
 // RevisionList is a page of revisions, first first.
 type RevisionList struct {
-	Data       []Revision `json:"data"`
-	NextCursor *string    `json:"next_cursor" extensions:"x-nullable"`
+	Data       []Revision `json:"data" validate:"required"`
+	NextCursor *string    `json:"next_cursor" validate:"required" extensions:"x-nullable"`
 } // @name ApplicationRevisionList
 
 // HistoryEntry is one status change. from_status is empty for the creation of the draft.
@@ -101,53 +101,53 @@ type RevisionList struct {
 // reason. actor_id is shown to grants managers, and to applicants for their own group's
 // actions.
 type HistoryEntry struct {
-	ID         string    `json:"id"`
-	FromStatus string    `json:"from_status"`
-	ToStatus   string    `json:"to_status"`
-	At         time.Time `json:"at"`
-	ActorRole  string    `json:"actor_role"`
+	ID         string    `json:"id" validate:"required"`
+	FromStatus string    `json:"from_status" validate:"required"`
+	ToStatus   string    `json:"to_status" validate:"required"`
+	At         time.Time `json:"at" validate:"required"`
+	ActorRole  string    `json:"actor_role" validate:"required"`
 	ActorID    string    `json:"actor_id,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 } // @name ApplicationHistoryEntry
 
 // HistoryList is a page of status changes, oldest first.
 type HistoryList struct {
-	Data       []HistoryEntry `json:"data"`
-	NextCursor *string        `json:"next_cursor" extensions:"x-nullable"`
+	Data       []HistoryEntry `json:"data" validate:"required"`
+	NextCursor *string        `json:"next_cursor" validate:"required" extensions:"x-nullable"`
 } // @name ApplicationHistoryList
 
 // RoundStats are a round's figures. Every count from 1 to 4 is the string "<5"
 // (small-number suppression); other counts are integers. Money is in minor units.
 type RoundStats struct {
-	RoundID  string `json:"round_id"`
-	Currency string `json:"currency" example:"GBP"`
-	Budget   int64  `json:"budget"`
+	RoundID  string `json:"round_id" validate:"required"`
+	Currency string `json:"currency" validate:"required" example:"GBP"`
+	Budget   int64  `json:"budget" validate:"required"`
 	// Counts has every application status, each an integer or "<5".
-	Counts map[string]any `json:"counts"`
+	Counts map[string]any `json:"counts" validate:"required"`
 	// Total counts every application, drafts and withdrawn included: an integer or "<5".
-	Total any `json:"total"`
+	Total any `json:"total" validate:"required"`
 	// RequestedTotal sums requested_amount over applications submitted or later (submitted,
 	// more_info_requested, under_assessment, awarded, declined).
-	RequestedTotal int64 `json:"requested_total"`
+	RequestedTotal int64 `json:"requested_total" validate:"required"`
 	// AwardedTotal sums the round's awards.
-	AwardedTotal int64 `json:"awarded_total"`
+	AwardedTotal int64 `json:"awarded_total" validate:"required"`
 	// BudgetLeft is budget − awarded_total.
-	BudgetLeft int64 `json:"budget_left"`
+	BudgetLeft int64 `json:"budget_left" validate:"required"`
 	// Reach breaks the same applications, and the awards, down by the organisation's led_by
 	// (each value given counts) and region; "not_stated" when it gave none.
-	Reach StatsReach `json:"reach"`
+	Reach StatsReach `json:"reach" validate:"required"`
 } // @name RoundStats
 
 // StatsReach is reach for applications and awards.
 type StatsReach struct {
-	Applications ReachBreakdown `json:"applications"`
-	Awards       ReachBreakdown `json:"awards"`
+	Applications ReachBreakdown `json:"applications" validate:"required"`
+	Awards       ReachBreakdown `json:"awards" validate:"required"`
 } // @name StatsReach
 
 // ReachBreakdown counts by led_by and region; each count an integer or "<5".
 type ReachBreakdown struct {
-	LedBy  map[string]any `json:"led_by"`
-	Region map[string]any `json:"region"`
+	LedBy  map[string]any `json:"led_by" validate:"required"`
+	Region map[string]any `json:"region" validate:"required"`
 } // @name ReachBreakdown
 
 func suppressed(m map[string]int64) map[string]any {

@@ -25,17 +25,17 @@ type ProgrammePatchRequest struct {
 
 // ProgrammeResponse is a programme (a fund under which rounds run).
 type ProgrammeResponse struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string    `json:"id" validate:"required"`
+	Name        string    `json:"name" validate:"required"`
+	Description string    `json:"description" validate:"required"`
+	CreatedAt   time.Time `json:"created_at" validate:"required"`
+	UpdatedAt   time.Time `json:"updated_at" validate:"required"`
 } // @name Programme
 
 // ProgrammeList is a page of programmes.
 type ProgrammeList struct {
-	Data       []ProgrammeResponse `json:"data"`
-	NextCursor *string             `json:"next_cursor" extensions:"x-nullable"`
+	Data       []ProgrammeResponse `json:"data" validate:"required"`
+	NextCursor *string             `json:"next_cursor" validate:"required" extensions:"x-nullable"`
 } // @name ProgrammeList
 
 func programmeResponse(p round.Programme) ProgrammeResponse {

@@ -102,32 +102,32 @@ func (r RoundPatchRequest) patch() round.Patch {
 
 // RoundResponse is a round: its whole definition, status and burden.
 type RoundResponse struct {
-	ID                      string               `json:"id"`
-	ProgrammeID             string               `json:"programme_id"`
-	Name                    string               `json:"name"`
-	Description             string               `json:"description"`
-	ReferencePrefix         string               `json:"reference_prefix"`
-	Currency                string               `json:"currency"`
-	Budget                  int64                `json:"budget"`
-	MinGrant                int64                `json:"min_grant"`
-	MaxGrant                int64                `json:"max_grant"`
-	OpensAt                 time.Time            `json:"opens_at"`
-	ClosesAt                time.Time            `json:"closes_at"`
-	GraceMinutes            int                  `json:"grace_minutes"`
-	ReviewersPerApplication int                  `json:"reviewers_per_application"`
-	BlindAssessment         bool                 `json:"blind_assessment"`
-	Eligibility             round.Eligibility    `json:"eligibility"`
-	Form                    round.Form           `json:"form"`
-	Criteria                []round.Criterion    `json:"criteria"`
-	ReportSchedule          round.ReportSchedule `json:"report_schedule"`
-	ReportForm              round.Form           `json:"report_form"`
+	ID                      string               `json:"id" validate:"required"`
+	ProgrammeID             string               `json:"programme_id" validate:"required"`
+	Name                    string               `json:"name" validate:"required"`
+	Description             string               `json:"description" validate:"required"`
+	ReferencePrefix         string               `json:"reference_prefix" validate:"required"`
+	Currency                string               `json:"currency" validate:"required"`
+	Budget                  int64                `json:"budget" validate:"required"`
+	MinGrant                int64                `json:"min_grant" validate:"required"`
+	MaxGrant                int64                `json:"max_grant" validate:"required"`
+	OpensAt                 time.Time            `json:"opens_at" validate:"required"`
+	ClosesAt                time.Time            `json:"closes_at" validate:"required"`
+	GraceMinutes            int                  `json:"grace_minutes" validate:"required"`
+	ReviewersPerApplication int                  `json:"reviewers_per_application" validate:"required"`
+	BlindAssessment         bool                 `json:"blind_assessment" validate:"required"`
+	Eligibility             round.Eligibility    `json:"eligibility" validate:"required"`
+	Form                    round.Form           `json:"form" validate:"required"`
+	Criteria                []round.Criterion    `json:"criteria" validate:"required"`
+	ReportSchedule          round.ReportSchedule `json:"report_schedule" validate:"required"`
+	ReportForm              round.Form           `json:"report_form" validate:"required"`
 	// Status is effective now: an open round past closes_at is closed.
-	Status string `json:"status" enums:"draft,open,closed,assessment,decided,archived"`
+	Status string `json:"status" validate:"required" enums:"draft,open,closed,assessment,decided,archived"`
 	// AcceptingApplications says whether a new application may be started now.
-	AcceptingApplications bool         `json:"accepting_applications"`
-	Burden                round.Burden `json:"burden"`
-	CreatedAt             time.Time    `json:"created_at"`
-	UpdatedAt             time.Time    `json:"updated_at"`
+	AcceptingApplications bool         `json:"accepting_applications" validate:"required"`
+	Burden                round.Burden `json:"burden" validate:"required"`
+	CreatedAt             time.Time    `json:"created_at" validate:"required"`
+	UpdatedAt             time.Time    `json:"updated_at" validate:"required"`
 } // @name Round
 
 func roundResponse(r round.Round, now time.Time) RoundResponse {
@@ -164,8 +164,8 @@ func roundResponse(r round.Round, now time.Time) RoundResponse {
 
 // RoundList is a page of rounds.
 type RoundList struct {
-	Data       []RoundResponse `json:"data"`
-	NextCursor *string         `json:"next_cursor" extensions:"x-nullable"`
+	Data       []RoundResponse `json:"data" validate:"required"`
+	NextCursor *string         `json:"next_cursor" validate:"required" extensions:"x-nullable"`
 } // @name RoundList
 
 // EligibilityCheckRequest is a group's answers to a round's eligibility questions, keyed by
@@ -177,14 +177,14 @@ type EligibilityCheckRequest struct {
 // RoundFormResponse is the application a round asks for: the eligibility questions, the
 // form and its burden (GET /v1/rounds/{id}/form; plain text with Accept: text/plain).
 type RoundFormResponse struct {
-	RoundID     string            `json:"round_id"`
-	Name        string            `json:"name"`
-	Description string            `json:"description"`
-	Currency    string            `json:"currency"`
-	MinGrant    int64             `json:"min_grant"`
-	MaxGrant    int64             `json:"max_grant"`
-	ClosesAt    time.Time         `json:"closes_at"`
-	Eligibility round.Eligibility `json:"eligibility"`
-	Form        round.Form        `json:"form"`
-	Burden      round.Burden      `json:"burden"`
+	RoundID     string            `json:"round_id" validate:"required"`
+	Name        string            `json:"name" validate:"required"`
+	Description string            `json:"description" validate:"required"`
+	Currency    string            `json:"currency" validate:"required"`
+	MinGrant    int64             `json:"min_grant" validate:"required"`
+	MaxGrant    int64             `json:"max_grant" validate:"required"`
+	ClosesAt    time.Time         `json:"closes_at" validate:"required"`
+	Eligibility round.Eligibility `json:"eligibility" validate:"required"`
+	Form        round.Form        `json:"form" validate:"required"`
+	Burden      round.Burden      `json:"burden" validate:"required"`
 } // @name RoundForm

@@ -3754,6 +3754,22 @@ const docTemplate = `{
         },
         "Application": {
             "type": "object",
+            "required": [
+                "answers",
+                "created_at",
+                "id",
+                "organisation_id",
+                "reference",
+                "requested_amount",
+                "revision",
+                "round_id",
+                "started_at",
+                "status",
+                "submitted_at",
+                "summary",
+                "title",
+                "updated_at"
+            ],
             "properties": {
                 "answers": {
                     "type": "object",
@@ -3817,6 +3833,13 @@ const docTemplate = `{
         },
         "ApplicationHistoryEntry": {
             "type": "object",
+            "required": [
+                "actor_role",
+                "at",
+                "from_status",
+                "id",
+                "to_status"
+            ],
             "properties": {
                 "actor_id": {
                     "type": "string"
@@ -3843,6 +3866,10 @@ const docTemplate = `{
         },
         "ApplicationHistoryList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -3858,6 +3885,10 @@ const docTemplate = `{
         },
         "ApplicationList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -3873,6 +3904,17 @@ const docTemplate = `{
         },
         "ApplicationRevision": {
             "type": "object",
+            "required": [
+                "answers",
+                "application_id",
+                "id",
+                "number",
+                "requested_amount",
+                "submitted_at",
+                "submitted_by",
+                "summary",
+                "title"
+            ],
             "properties": {
                 "answers": {
                     "type": "object",
@@ -3907,6 +3949,10 @@ const docTemplate = `{
         },
         "ApplicationRevisionList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -4058,6 +4104,12 @@ const docTemplate = `{
         },
         "Burden": {
             "type": "object",
+            "required": [
+                "max_words_total",
+                "questions",
+                "required_questions",
+                "unlimited_text_questions"
+            ],
             "properties": {
                 "max_words_total": {
                     "description": "MaxWordsTotal is the sum of the word limits of the text questions.",
@@ -4171,6 +4223,9 @@ const docTemplate = `{
         },
         "CreateApplicationRequest": {
             "type": "object",
+            "required": [
+                "organisation_id"
+            ],
             "properties": {
                 "organisation_id": {
                     "type": "string",
@@ -4180,6 +4235,11 @@ const docTemplate = `{
         },
         "Criterion": {
             "type": "object",
+            "required": [
+                "id",
+                "title",
+                "weight"
+            ],
             "properties": {
                 "guidance": {
                     "type": "string"
@@ -4232,6 +4292,10 @@ const docTemplate = `{
         },
         "EligibilityResult": {
             "type": "object",
+            "required": [
+                "eligible",
+                "reasons"
+            ],
             "properties": {
                 "eligible": {
                     "type": "boolean"
@@ -4246,6 +4310,12 @@ const docTemplate = `{
         },
         "EligibilityRule": {
             "type": "object",
+            "required": [
+                "message",
+                "op",
+                "question_id",
+                "value"
+            ],
             "properties": {
                 "message": {
                     "type": "string"
@@ -4773,6 +4843,13 @@ const docTemplate = `{
         },
         "Programme": {
             "type": "object",
+            "required": [
+                "created_at",
+                "description",
+                "id",
+                "name",
+                "updated_at"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string"
@@ -4793,6 +4870,10 @@ const docTemplate = `{
         },
         "ProgrammeList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -4835,6 +4916,11 @@ const docTemplate = `{
         },
         "Question": {
             "type": "object",
+            "required": [
+                "id",
+                "label",
+                "type"
+            ],
             "properties": {
                 "help": {
                     "type": "string"
@@ -4920,6 +5006,10 @@ const docTemplate = `{
         },
         "ReachBreakdown": {
             "type": "object",
+            "required": [
+                "led_by",
+                "region"
+            ],
             "properties": {
                 "led_by": {
                     "type": "object",
@@ -4959,6 +5049,10 @@ const docTemplate = `{
         },
         "ReportDue": {
             "type": "object",
+            "required": [
+                "due_after_days",
+                "kind"
+            ],
             "properties": {
                 "due_after_days": {
                     "type": "integer"
@@ -4990,6 +5084,32 @@ const docTemplate = `{
         },
         "Round": {
             "type": "object",
+            "required": [
+                "accepting_applications",
+                "blind_assessment",
+                "budget",
+                "burden",
+                "closes_at",
+                "created_at",
+                "criteria",
+                "currency",
+                "description",
+                "eligibility",
+                "form",
+                "grace_minutes",
+                "id",
+                "max_grant",
+                "min_grant",
+                "name",
+                "opens_at",
+                "programme_id",
+                "reference_prefix",
+                "report_form",
+                "report_schedule",
+                "reviewers_per_application",
+                "status",
+                "updated_at"
+            ],
             "properties": {
                 "accepting_applications": {
                     "description": "AcceptingApplications says whether a new application may be started now.",
@@ -5083,6 +5203,18 @@ const docTemplate = `{
         },
         "RoundForm": {
             "type": "object",
+            "required": [
+                "burden",
+                "closes_at",
+                "currency",
+                "description",
+                "eligibility",
+                "form",
+                "max_grant",
+                "min_grant",
+                "name",
+                "round_id"
+            ],
             "properties": {
                 "burden": {
                     "$ref": "#/definitions/Burden"
@@ -5118,6 +5250,10 @@ const docTemplate = `{
         },
         "RoundList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -5275,6 +5411,17 @@ const docTemplate = `{
         },
         "RoundStats": {
             "type": "object",
+            "required": [
+                "awarded_total",
+                "budget",
+                "budget_left",
+                "counts",
+                "currency",
+                "reach",
+                "requested_total",
+                "round_id",
+                "total"
+            ],
             "properties": {
                 "awarded_total": {
                     "description": "AwardedTotal sums the round's awards.",
@@ -5349,6 +5496,10 @@ const docTemplate = `{
         },
         "StatsReach": {
             "type": "object",
+            "required": [
+                "applications",
+                "awards"
+            ],
             "properties": {
                 "applications": {
                     "$ref": "#/definitions/ReachBreakdown"

@@ -2,8 +2,8 @@ package round
 
 // Result is the outcome of an eligibility check.
 type Result struct {
-	Eligible bool     `json:"eligible"`
-	Reasons  []string `json:"reasons"`
+	Eligible bool     `json:"eligible" validate:"required"`
+	Reasons  []string `json:"reasons" validate:"required"`
 } // @name EligibilityResult
 
 // Evaluate runs every rule against answers (keyed by question id) and returns whether all

@@ -47,10 +47,10 @@ func (t QuestionType) IsChoice() bool { return t == SingleChoice || t == MultiCh
 // Limits apply by type: MaxWords and MaxLength to text, Min and Max to number and money
 // (money bounds are whole minor units), Options to choices.
 type Question struct {
-	ID        string       `json:"id"`
-	Label     string       `json:"label"`
+	ID        string       `json:"id" validate:"required"`
+	Label     string       `json:"label" validate:"required"`
 	Help      string       `json:"help,omitempty"`
-	Type      QuestionType `json:"type"`
+	Type      QuestionType `json:"type" validate:"required"`
 	Required  bool         `json:"required"`
 	MaxWords  int          `json:"max_words,omitempty"`
 	MaxLength int          `json:"max_length,omitempty"`
@@ -85,10 +85,10 @@ var Ops = []Op{OpEq, OpNeq, OpLte, OpGte, OpIn}
 // Rule is one eligibility rule. An applicant whose answer to QuestionID breaks it is told
 // Message.
 type Rule struct {
-	QuestionID string `json:"question_id"`
-	Op         Op     `json:"op"`
-	Value      any    `json:"value"`
-	Message    string `json:"message"`
+	QuestionID string `json:"question_id" validate:"required"`
+	Op         Op     `json:"op" validate:"required"`
+	Value      any    `json:"value" validate:"required"`
+	Message    string `json:"message" validate:"required"`
 } // @name EligibilityRule
 
 // Eligibility is the short quiz a group can answer before writing an application, and the
@@ -101,10 +101,10 @@ type Eligibility struct {
 // Criterion is one line of the assessment rubric: scores run from ScaleMin to ScaleMax and
 // count Weight times.
 type Criterion struct {
-	ID       string  `json:"id"`
-	Title    string  `json:"title"`
+	ID       string  `json:"id" validate:"required"`
+	Title    string  `json:"title" validate:"required"`
 	Guidance string  `json:"guidance,omitempty"`
-	Weight   float64 `json:"weight"`
+	Weight   float64 `json:"weight" validate:"required"`
 	ScaleMin int     `json:"scale_min"`
 	ScaleMax int     `json:"scale_max"`
 } // @name Criterion
@@ -121,8 +121,8 @@ const (
 // ReportDue is one monitoring report an award will owe: its kind, due so many days after
 // the award is accepted.
 type ReportDue struct {
-	Kind         ReportKind `json:"kind"`
-	DueAfterDays int        `json:"due_after_days"`
+	Kind         ReportKind `json:"kind" validate:"required"`
+	DueAfterDays int        `json:"due_after_days" validate:"required"`
 } // @name ReportDue
 
 // ReportSchedule is the reports an award from the round will owe.

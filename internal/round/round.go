@@ -115,13 +115,13 @@ func (d Definition) Question(id string) (Question, bool) {
 
 // Burden is what a round asks of a volunteer group, computed from its definition.
 type Burden struct {
-	Questions         int `json:"questions"`
-	RequiredQuestions int `json:"required_questions"`
+	Questions         int `json:"questions" validate:"required"`
+	RequiredQuestions int `json:"required_questions" validate:"required"`
 	// MaxWordsTotal is the sum of the word limits of the text questions.
-	MaxWordsTotal int `json:"max_words_total"`
+	MaxWordsTotal int `json:"max_words_total" validate:"required"`
 	// UnlimitedTextQuestions counts text questions with no word limit (so the total above is
 	// not the whole story when it is not zero).
-	UnlimitedTextQuestions int `json:"unlimited_text_questions"`
+	UnlimitedTextQuestions int `json:"unlimited_text_questions" validate:"required"`
 } // @name Burden
 
 // Burden counts the questions of the eligibility check and the form (the report form is

@@ -921,61 +921,61 @@ export interface components {
             token?: string;
         };
         Application: {
-            answers?: {
+            answers: {
                 [key: string]: unknown;
             };
-            created_at?: string;
-            id?: string;
-            organisation_id?: string;
+            created_at: string;
+            id: string;
+            organisation_id: string;
             /** @example SBS-0042 */
-            reference?: string | null;
+            reference: string | null;
             /** @example 250000 */
-            requested_amount?: number;
+            requested_amount: number;
             /** @description Revision is the number of the latest submitted revision (0 before the first submission). */
-            revision?: number;
-            round_id?: string;
-            started_at?: string;
+            revision: number;
+            round_id: string;
+            started_at: string;
             /** @enum {string} */
-            status?: "draft" | "submitted" | "more_info_requested" | "under_assessment" | "awarded" | "declined" | "withdrawn" | "ineligible";
-            submitted_at?: string | null;
-            summary?: string;
-            title?: string;
-            updated_at?: string;
+            status: "draft" | "submitted" | "more_info_requested" | "under_assessment" | "awarded" | "declined" | "withdrawn" | "ineligible";
+            submitted_at: string | null;
+            summary: string;
+            title: string;
+            updated_at: string;
         };
         ApplicationHistoryEntry: {
             actor_id?: string;
-            actor_role?: string;
-            at?: string;
-            from_status?: string;
-            id?: string;
+            actor_role: string;
+            at: string;
+            from_status: string;
+            id: string;
             reason?: string;
-            to_status?: string;
+            to_status: string;
         };
         ApplicationHistoryList: {
-            data?: components["schemas"]["ApplicationHistoryEntry"][];
-            next_cursor?: string | null;
+            data: components["schemas"]["ApplicationHistoryEntry"][];
+            next_cursor: string | null;
         };
         ApplicationList: {
-            data?: components["schemas"]["Application"][];
-            next_cursor?: string | null;
+            data: components["schemas"]["Application"][];
+            next_cursor: string | null;
         };
         ApplicationRevision: {
-            answers?: {
+            answers: {
                 [key: string]: unknown;
             };
-            application_id?: string;
-            id?: string;
+            application_id: string;
+            id: string;
             /** @example 1 */
-            number?: number;
-            requested_amount?: number;
-            submitted_at?: string;
-            submitted_by?: string;
-            summary?: string;
-            title?: string;
+            number: number;
+            requested_amount: number;
+            submitted_at: string;
+            submitted_by: string;
+            summary: string;
+            title: string;
         };
         ApplicationRevisionList: {
-            data?: components["schemas"]["ApplicationRevision"][];
-            next_cursor?: string | null;
+            data: components["schemas"]["ApplicationRevision"][];
+            next_cursor: string | null;
         };
         AuditEvent: {
             /** @description e.g. application.submitted */
@@ -1027,14 +1027,14 @@ export interface components {
         };
         Burden: {
             /** @description MaxWordsTotal is the sum of the word limits of the text questions. */
-            max_words_total?: number;
-            questions?: number;
-            required_questions?: number;
+            max_words_total: number;
+            questions: number;
+            required_questions: number;
             /**
              * @description UnlimitedTextQuestions counts text questions with no word limit (so the total above is
              *     not the whole story when it is not zero).
              */
-            unlimited_text_questions?: number;
+            unlimited_text_questions: number;
         };
         Client: {
             client_id?: string;
@@ -1072,15 +1072,15 @@ export interface components {
         };
         CreateApplicationRequest: {
             /** @example 0190a1b2-… */
-            organisation_id?: string;
+            organisation_id: string;
         };
         Criterion: {
             guidance?: string;
-            id?: string;
+            id: string;
             scale_max?: number;
             scale_min?: number;
-            title?: string;
-            weight?: number;
+            title: string;
+            weight: number;
         };
         Eligibility: {
             questions?: components["schemas"]["Question"][];
@@ -1092,14 +1092,14 @@ export interface components {
             };
         };
         EligibilityResult: {
-            eligible?: boolean;
-            reasons?: string[];
+            eligible: boolean;
+            reasons: string[];
         };
         EligibilityRule: {
-            message?: string;
-            op?: components["schemas"]["RuleOp"];
-            question_id?: string;
-            value?: unknown;
+            message: string;
+            op: components["schemas"]["RuleOp"];
+            question_id: string;
+            value: unknown;
         };
         FieldError: {
             field?: string;
@@ -1270,15 +1270,15 @@ export interface components {
             type: string;
         };
         Programme: {
-            created_at?: string;
-            description?: string;
-            id?: string;
-            name?: string;
-            updated_at?: string;
+            created_at: string;
+            description: string;
+            id: string;
+            name: string;
+            updated_at: string;
         };
         ProgrammeList: {
-            data?: components["schemas"]["Programme"][];
-            next_cursor?: string | null;
+            data: components["schemas"]["Programme"][];
+            next_cursor: string | null;
         };
         ProgrammePatchRequest: {
             description?: string;
@@ -1292,23 +1292,23 @@ export interface components {
         };
         Question: {
             help?: string;
-            id?: string;
-            label?: string;
+            id: string;
+            label: string;
             max?: number;
             max_length?: number;
             max_words?: number;
             min?: number;
             options?: string[];
             required?: boolean;
-            type?: components["schemas"]["QuestionType"];
+            type: components["schemas"]["QuestionType"];
         };
         /** @enum {string} */
         QuestionType: "short_text" | "long_text" | "number" | "money" | "date" | "email" | "url" | "single_choice" | "multi_choice" | "yes_no" | "media_link";
         ReachBreakdown: {
-            led_by?: {
+            led_by: {
                 [key: string]: unknown;
             };
-            region?: {
+            region: {
                 [key: string]: unknown;
             };
         };
@@ -1325,8 +1325,8 @@ export interface components {
             password?: string;
         };
         ReportDue: {
-            due_after_days?: number;
-            kind?: components["schemas"]["ReportKind"];
+            due_after_days: number;
+            kind: components["schemas"]["ReportKind"];
         };
         /** @enum {string} */
         ReportKind: "interim" | "final";
@@ -1336,50 +1336,50 @@ export interface components {
         };
         Round: {
             /** @description AcceptingApplications says whether a new application may be started now. */
-            accepting_applications?: boolean;
-            blind_assessment?: boolean;
-            budget?: number;
-            burden?: components["schemas"]["Burden"];
-            closes_at?: string;
-            created_at?: string;
-            criteria?: components["schemas"]["Criterion"][];
-            currency?: string;
-            description?: string;
-            eligibility?: components["schemas"]["Eligibility"];
-            form?: components["schemas"]["Form"];
-            grace_minutes?: number;
-            id?: string;
-            max_grant?: number;
-            min_grant?: number;
-            name?: string;
-            opens_at?: string;
-            programme_id?: string;
-            reference_prefix?: string;
-            report_form?: components["schemas"]["Form"];
-            report_schedule?: components["schemas"]["ReportDue"][];
-            reviewers_per_application?: number;
+            accepting_applications: boolean;
+            blind_assessment: boolean;
+            budget: number;
+            burden: components["schemas"]["Burden"];
+            closes_at: string;
+            created_at: string;
+            criteria: components["schemas"]["Criterion"][];
+            currency: string;
+            description: string;
+            eligibility: components["schemas"]["Eligibility"];
+            form: components["schemas"]["Form"];
+            grace_minutes: number;
+            id: string;
+            max_grant: number;
+            min_grant: number;
+            name: string;
+            opens_at: string;
+            programme_id: string;
+            reference_prefix: string;
+            report_form: components["schemas"]["Form"];
+            report_schedule: components["schemas"]["ReportDue"][];
+            reviewers_per_application: number;
             /**
              * @description Status is effective now: an open round past closes_at is closed.
              * @enum {string}
              */
-            status?: "draft" | "open" | "closed" | "assessment" | "decided" | "archived";
-            updated_at?: string;
+            status: "draft" | "open" | "closed" | "assessment" | "decided" | "archived";
+            updated_at: string;
         };
         RoundForm: {
-            burden?: components["schemas"]["Burden"];
-            closes_at?: string;
-            currency?: string;
-            description?: string;
-            eligibility?: components["schemas"]["Eligibility"];
-            form?: components["schemas"]["Form"];
-            max_grant?: number;
-            min_grant?: number;
-            name?: string;
-            round_id?: string;
+            burden: components["schemas"]["Burden"];
+            closes_at: string;
+            currency: string;
+            description: string;
+            eligibility: components["schemas"]["Eligibility"];
+            form: components["schemas"]["Form"];
+            max_grant: number;
+            min_grant: number;
+            name: string;
+            round_id: string;
         };
         RoundList: {
-            data?: components["schemas"]["Round"][];
-            next_cursor?: string | null;
+            data: components["schemas"]["Round"][];
+            next_cursor: string | null;
         };
         RoundPatchRequest: {
             blind_assessment?: boolean;
@@ -1430,35 +1430,35 @@ export interface components {
         };
         RoundStats: {
             /** @description AwardedTotal sums the round's awards. */
-            awarded_total?: number;
-            budget?: number;
+            awarded_total: number;
+            budget: number;
             /** @description BudgetLeft is budget − awarded_total. */
-            budget_left?: number;
+            budget_left: number;
             /** @description Counts has every application status, each an integer or "<5". */
-            counts?: {
+            counts: {
                 [key: string]: unknown;
             };
             /** @example GBP */
-            currency?: string;
+            currency: string;
             /**
              * @description Reach breaks the same applications, and the awards, down by the organisation's led_by
              *     (each value given counts) and region; "not_stated" when it gave none.
              */
-            reach?: components["schemas"]["StatsReach"];
+            reach: components["schemas"]["StatsReach"];
             /**
              * @description RequestedTotal sums requested_amount over applications submitted or later (submitted,
              *     more_info_requested, under_assessment, awarded, declined).
              */
-            requested_total?: number;
-            round_id?: string;
+            requested_total: number;
+            round_id: string;
             /** @description Total counts every application, drafts and withdrawn included: an integer or "<5". */
-            total?: unknown;
+            total: unknown;
         };
         /** @enum {string} */
         RuleOp: "eq" | "neq" | "lte" | "gte" | "in";
         StatsReach: {
-            applications?: components["schemas"]["ReachBreakdown"];
-            awards?: components["schemas"]["ReachBreakdown"];
+            applications: components["schemas"]["ReachBreakdown"];
+            awards: components["schemas"]["ReachBreakdown"];
         };
         TokenResponse: {
             access_token?: string;
