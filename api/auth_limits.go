@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/netip"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,7 +14,26 @@ import (
 // connection's address unless CONSTELLATE_TRUSTED_PROXIES names the proxy in front, so a
 // client cannot pick its own key with X-Forwarded-For.
 func (s *Server) rateLimit(c echo.Context, l identity.Limit) error {
-	return withRetryAfter(c, s.Identity.Allow(l, c.RealIP()))
+	return withRetryAfter(c, s.Identity.Allow(l, limitKey(c.RealIP())))
+}
+
+// limitKey is the rate-limit key of a client address: an IPv4 address as is, an IPv6 address
+// by its /64 (one subscriber usually holds a whole /64 and could otherwise use a new address
+// for every request). IPv4-mapped IPv6 addresses count as IPv4.
+func limitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // withRetryAfter sets Retry-After when err is a rate-limit refusal that says how long to wait.

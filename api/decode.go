@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +20,7 @@ import (
 // decodeJSON reads the request body strictly into dst, a request type (never a row or domain
 // struct). It refuses, naming the problem: a media type other than application/json (415),
 // an oversized body (413), malformed JSON, trailing data, duplicate keys, keys that match a
-// field only case-insensitively, unknown fields and wrong types (400). Nothing of the
+// field only case-insensitively, unknown fields, wrong types and bytes that are not UTF-8 (400). Nothing of the
 // request is taken from the path or query here: ids come from c.Param only.
 func decodeJSON(c echo.Context, dst any) error {
 	req := c.Request()
@@ -64,6 +65,11 @@ const bodyKey = "constellate.body"
 func decodeStrict(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return malformed("", "the request body is empty; send a JSON object")
+	}
+	// encoding/json would silently turn bytes that are not UTF-8 into U+FFFD: what is stored
+	// must be what was sent, so such a body is refused.
+	if !utf8.Valid(body) {
+		return malformed("", "the request body is not valid UTF-8")
 	}
 	var generic any
 	if err := scanJSON(body, &generic); err != nil {

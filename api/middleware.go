@@ -1,16 +1,21 @@
 package api
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -169,18 +174,101 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// guard enforces a route's access policy: the role check only. Object-level rules are the
-// services' job.
+// guard enforces a route's access policy (the role check only: object-level rules are the
+// services' job), then the media type of any body the request carries.
 func (s *Server) guard(a access) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := a.allow(auth.ActorFrom(c.Request().Context())); err != nil {
 				return err
 			}
+			if err := checkBodyType(c); err != nil {
+				return err
+			}
 			return next(c)
 		}
 	}
 }
+
+// formRoutes may take application/x-www-form-urlencoded bodies as well as JSON (the OAuth
+// client-credentials grant).
+var formRoutes = map[string]bool{tokenPath: true}
+
+// checkBodyType refuses (415) a write that carries a body in any media type but
+// application/json — on every route, including actions and deletes that read no body, so
+// nothing a route ignores can arrive in another format. An empty body needs no type.
+// A body of unknown length (chunked) is peeked at to see whether there is one.
+func checkBodyType(c echo.Context) error {
+	req := c.Request()
+	switch req.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil
+	}
+	if !hasBody(req) {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err == nil && (mt == echo.MIMEApplicationJSON || mt == echo.MIMEApplicationForm && formRoutes[c.Path()]) {
+		return nil
+	}
+	return errs.E(errs.UnsupportedMediaType, "send the body as application/json")
+}
+
+// hasBody reports whether req carries at least one byte of body. With an unknown length it
+// reads one byte and puts it back.
+func hasBody(req *http.Request) bool {
+	switch {
+	case req.Body == nil || req.Body == http.NoBody || req.ContentLength == 0:
+		return false
+	case req.ContentLength > 0:
+		return true
+	}
+	var b [1]byte
+	n, err := io.ReadFull(req.Body, b[:])
+	if n == 0 && err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			req.ContentLength = 0
+			return false
+		}
+		return true // a read error: let the handler's read report it
+	}
+	req.Body = readCloser{io.MultiReader(bytes.NewReader(b[:n]), req.Body), req.Body}
+	return true
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// checkQuery refuses (400, naming the parameter) a query string holding NUL or bytes that
+// are not UTF-8: no parameter we read means either, and Postgres refuses both in text.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().URL.RawQuery == "" {
+			return next(c)
+		}
+		for k, vs := range c.QueryParams() {
+			bad := !isText(k)
+			for _, v := range vs {
+				bad = bad || !isText(v)
+			}
+			if bad {
+				name := strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+				if len(name) > 40 {
+					name = name[:40]
+				}
+				return &errs.Error{Code: errs.Malformed, Message: "the query string is not valid",
+					Fields: []errs.FieldError{{Field: name, Message: "must be UTF-8 text without NUL characters"}}}
+			}
+		}
+		return next(c)
+	}
+}
+
+// isText reports whether s is UTF-8 without NUL.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // retryAfter sets Retry-After in whole seconds (at least 1).
 func retryAfter(c echo.Context, d time.Duration) {

@@ -81,6 +81,7 @@ func New(d Deps) *Server {
 		}))
 	}
 	e.Use(limitBody)
+	e.Use(checkQuery)
 	timeout := d.Config.RequestTimeout
 	if timeout == 0 {
 		timeout = 30 * time.Second

@@ -91,7 +91,10 @@ func (s *Service) RevokeClient(ctx context.Context, actor auth.Actor, id string)
 // ClientToken is the client-credentials grant: a finance access token for a client whose
 // secret matches. Unknown id, revoked client and wrong secret answer alike.
 func (s *Service) ClientToken(ctx context.Context, clientID, secret string) (token string, expiresIn time.Duration, err error) {
-	if clientID == "" || secret == "" || len(clientID) > 100 || len(secret) > 200 {
+	// Form bodies and HTTP Basic can carry any bytes; the id is looked up in a text column,
+	// which must never see NUL or bytes that are not UTF-8 (Postgres refuses them: a 500).
+	if clientID == "" || secret == "" || len(clientID) > 100 || len(secret) > 200 || !isText(clientID) || !isText(secret) {
+		auth.SecretMatches(secret, dummySecretHash)
 		return "", 0, ErrInvalidClient
 	}
 	c, err := s.store.ClientByClientID(ctx, clientID)
@@ -111,3 +114,6 @@ func (s *Service) ClientToken(ctx context.Context, clientID, secret string) (tok
 	}
 	return tok, s.tokens.TTL(), nil
 }
+
+// isText reports whether s is UTF-8 without NUL.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
