@@ -233,3 +233,33 @@ func TestLoginLimitCoversAnIPv6Prefix(t *testing.T) {
 		}
 	})
 }
+
+// TestPatchWritesZeroValues: GORM's Updates(struct) skips zero values, so false, 0 and ""
+// sent in a PATCH could be silently dropped. Each must be stored, and the ETag move on.
+func TestPatchWritesZeroValues(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		o := env.Applicant()
+		var org map[string]any
+		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: o.Token, Body: map[string]any{
+			"name": "Hillside", "user_led": true, "publish_led_by": true, "annual_income": 500, "website": "https://hillside.example.org",
+			"led_by": []string{"disabled_people"}, "postcode": "LS6 1AA", "legal_form": "charity", "charity_number": "1234567"}}).Decode(t, &org)
+		path := "/v1/organisations/" + org["id"].(string)
+		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: o.Token, Header: map[string]string{"If-Match": `"1"`},
+			Body: map[string]any{"user_led": false, "publish_led_by": false, "annual_income": 0, "website": "", "led_by": []string{},
+				"postcode": "", "charity_number": ""}})
+		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: o.Token})
+		got := r.Map(t)
+		for k, want := range map[string]any{"user_led": false, "publish_led_by": false, "annual_income": float64(0), "website": "",
+			"postcode": "", "charity_number": ""} {
+			if got[k] != want {
+				t.Errorf("%s = %v, want %v", k, got[k], want)
+			}
+		}
+		if l, _ := got["led_by"].([]any); len(l) != 0 {
+			t.Errorf("led_by = %v", got["led_by"])
+		}
+		if r.Header.Get("ETag") != `"2"` {
+			t.Errorf("ETag %s", r.Header.Get("ETag"))
+		}
+	})
+}
