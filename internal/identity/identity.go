@@ -130,8 +130,11 @@ func (n *NewUser) Validate() error {
 func normaliseEmail(email string) (string, bool) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	a, err := mail.ParseAddress(email)
-	return email, err == nil && a.Address == email && len(email) <= 254
+	return email, err == nil && a.Address == email && len(email) <= maxEmailLength
 }
+
+// maxEmailLength is the longest email address an account may have (RFC 5321's path limit).
+const maxEmailLength = 254
 
 // PasswordProblem says what is wrong with a password, or "".
 func PasswordProblem(password, email string) string {

@@ -60,6 +60,11 @@ var (
 // email out (429) until the oldest failure ages out; a success clears the count.
 func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) > maxEmailLength {
+		// No account has such an email (registration refuses it), and counting it would keep
+		// it in the failure limiter's memory: up to 1 MiB per key.
+		return Session{}, ErrBadCredentials
+	}
 	if err := s.limits.check(limitAccountFailures, email); err != nil {
 		return Session{}, err
 	}
