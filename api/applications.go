@@ -308,10 +308,26 @@ func (s *Server) markIneligible(c echo.Context) error {
 	})
 }
 
-// applicationAction reads the path id, If-Match and (when req is not nil) the JSON body,
-// then runs a status action. An action body may be left out entirely: it is then empty.
+// noBody is the body of an action that takes none: a body may still be sent, but only an
+// empty object ({}), so a field such as "status" is refused (400) rather than ignored.
+type noBody struct{}
+
+// decodeOptional decodes the body into req when there is one (an action body may be left
+// out entirely).
+func decodeOptional(c echo.Context, req any) error {
+	if c.Request().ContentLength == 0 && c.Request().Header.Get(echo.HeaderContentType) == "" {
+		return nil
+	}
+	return decodeJSON(c, req)
+}
+
+// applicationAction reads the path id, If-Match and the JSON body into req (nil: the action
+// takes no body), then runs a status action. An action body may be left out entirely.
 func (s *Server) applicationAction(c echo.Context, req any,
 	fn func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error)) error {
+	if req == nil {
+		req = &noBody{}
+	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -320,13 +336,10 @@ func (s *Server) applicationAction(c echo.Context, req any,
 	if err != nil {
 		return err
 	}
-	hasBody := c.Request().ContentLength != 0 || c.Request().Header.Get(echo.HeaderContentType) != ""
 	return s.respond(c, func(ctx context.Context) (reply, error) {
 		// Decoded here, after respond has read the body for the Idempotency-Key fingerprint.
-		if req != nil && hasBody {
-			if err := decodeJSON(c, req); err != nil {
-				return reply{}, err
-			}
+		if err := decodeOptional(c, req); err != nil {
+			return reply{}, err
 		}
 		a, err := fn(ctx, auth.ActorFrom(ctx), id, match)
 		if err != nil {

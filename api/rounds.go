@@ -185,6 +185,10 @@ func (s *Server) transition(c echo.Context, action round.Action) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
+		// The actions take no body; one sent must be {} (a "status" field is refused, not ignored).
+		if err := decodeOptional(c, &noBody{}); err != nil {
+			return reply{}, err
+		}
 		r, err := s.Rounds.Transition(ctx, auth.ActorFrom(ctx), id, action, match)
 		if err != nil {
 			return reply{}, err

@@ -76,3 +76,22 @@ func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestRoundActionBodies: the status actions take no body; one sent must be {} — a field
+// such as "status", in any casing, is refused (400) and changes nothing.
+func TestRoundActionBodies(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		w := newRoundWorld(t, env)
+		id := w.create(t, nil)["id"].(string)
+		for _, body := range []string{`{"status": "archived"}`, `{"Status": "closed"}`, `{"closes_at": "2025-12-31T00:00:00Z"}`, `[]`, `{} {}`} {
+			env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: body})
+		}
+		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token})
+		if r.Map(t)["status"] != "draft" || r.Header.Get("ETag") != `"1"` {
+			t.Fatalf("refused action bodies changed the round: %s", r.Body)
+		}
+		if got := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: `{}`}).Map(t); got["status"] != "open" {
+			t.Fatalf("open with {}: %v", got["status"])
+		}
+	})
+}
