@@ -41,7 +41,7 @@ func (s *Server) applicationHistory(c echo.Context) error {
 		out := HistoryList{Data: make([]HistoryEntry, len(list)), NextCursor: encodeCursor(next)}
 		for i, h := range list {
 			out.Data[i] = HistoryEntry{ID: h.ID, FromStatus: string(h.From), ToStatus: string(h.To), At: h.At,
-				ActorRole: h.ActorRole, ActorID: h.ActorID, Reason: h.Reason}
+				ActorRole: h.ActorRole, ActorID: h.ActorID, Reason: h.Reason, CreatedAt: h.At, UpdatedAt: h.At}
 		}
 		return ok(out), nil
 	})
@@ -84,7 +84,8 @@ func (s *Server) applicationRevisions(c echo.Context) error {
 				answers = map[string]any{}
 			}
 			out.Data[i] = Revision{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title, Summary: r.Summary,
-				RequestedAmount: r.RequestedAmount, Answers: answers, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy}
+				RequestedAmount: r.RequestedAmount, Answers: answers, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy,
+				CreatedAt: r.SubmittedAt, UpdatedAt: r.SubmittedAt}
 		}
 		return ok(out), nil
 	})

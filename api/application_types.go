@@ -88,6 +88,9 @@ type Revision struct {
 	Answers         map[string]any `json:"answers" validate:"required"`
 	SubmittedAt     time.Time      `json:"submitted_at" validate:"required"`
 	SubmittedBy     string         `json:"submitted_by" validate:"required"`
+	// CreatedAt and UpdatedAt are submitted_at: a revision never changes.
+	CreatedAt time.Time `json:"created_at" validate:"required"`
+	UpdatedAt time.Time `json:"updated_at" validate:"required"`
 } // @name ApplicationRevision
 
 // RevisionList is a page of revisions, first first.
@@ -108,6 +111,9 @@ type HistoryEntry struct {
 	ActorRole  string    `json:"actor_role" validate:"required"`
 	ActorID    string    `json:"actor_id,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
+	// CreatedAt and UpdatedAt are at: an entry never changes.
+	CreatedAt time.Time `json:"created_at" validate:"required"`
+	UpdatedAt time.Time `json:"updated_at" validate:"required"`
 } // @name ApplicationHistoryEntry
 
 // HistoryList is a page of status changes, oldest first.

@@ -336,3 +336,40 @@ func TestApplicationListCursorStableUnderInserts(t *testing.T) {
 		}
 	})
 }
+
+// TestScreeningAndAssessmentAreAudited: screening out, and the start of the assessment
+// moving each submitted application, write their audit events (with the reason, and by the
+// manager who acted), each matching a history entry.
+func TestScreeningAndAssessmentAreAudited(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		w := newAppWorld(t, env)
+		kept := w.submitted(t, w.roundID)["id"].(string)
+		out := w.draft(t, w.stranger, w.roundID, w.otherOrgID)["id"].(string)
+		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + out, Token: w.stranger.Token, Body: complete()})
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/submit", Token: w.stranger.Token})
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/mark-ineligible", Token: w.manager.Token,
+			Body: map[string]any{"reason": "Outside our area."}})
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/close", Token: w.manager.Token})
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/start-assessment", Token: w.manager.Token})
+
+		events := func(id, action string) []map[string]any {
+			l := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id + "&action=" + action, Token: w.manager.Token}).Map(t)
+			var out []map[string]any
+			for _, e := range l["data"].([]any) {
+				out = append(out, e.(map[string]any))
+			}
+			return out
+		}
+		e := events(out, "application.marked_ineligible")
+		if len(e) != 1 || e[0]["actor_id"] != w.manager.ID || e[0]["changes"].(map[string]any)["reason"] != "Outside our area." {
+			t.Errorf("marked_ineligible events = %v", e)
+		}
+		e = events(kept, "application.assessment_started")
+		if len(e) != 1 || e[0]["actor_id"] != w.manager.ID || e[0]["changes"].(map[string]any)["to"] != "under_assessment" {
+			t.Errorf("assessment_started events = %v", e)
+		}
+		if e := events(out, "application.assessment_started"); len(e) != 0 {
+			t.Errorf("an ineligible application was moved to assessment: %v", e)
+		}
+	})
+}

@@ -3836,9 +3836,11 @@ const docTemplate = `{
             "required": [
                 "actor_role",
                 "at",
+                "created_at",
                 "from_status",
                 "id",
-                "to_status"
+                "to_status",
+                "updated_at"
             ],
             "properties": {
                 "actor_id": {
@@ -3848,6 +3850,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "at": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "description": "CreatedAt and UpdatedAt are at: an entry never changes.",
                     "type": "string"
                 },
                 "from_status": {
@@ -3860,6 +3866,9 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "to_status": {
+                    "type": "string"
+                },
+                "updated_at": {
                     "type": "string"
                 }
             }
@@ -3907,13 +3916,15 @@ const docTemplate = `{
             "required": [
                 "answers",
                 "application_id",
+                "created_at",
                 "id",
                 "number",
                 "requested_amount",
                 "submitted_at",
                 "submitted_by",
                 "summary",
-                "title"
+                "title",
+                "updated_at"
             ],
             "properties": {
                 "answers": {
@@ -3921,6 +3932,10 @@ const docTemplate = `{
                     "additionalProperties": {}
                 },
                 "application_id": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "description": "CreatedAt and UpdatedAt are submitted_at: a revision never changes.",
                     "type": "string"
                 },
                 "id": {
@@ -3943,6 +3958,9 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "title": {
+                    "type": "string"
+                },
+                "updated_at": {
                     "type": "string"
                 }
             }

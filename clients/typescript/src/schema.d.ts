@@ -946,10 +946,13 @@ export interface components {
             actor_id?: string;
             actor_role: string;
             at: string;
+            /** @description CreatedAt and UpdatedAt are at: an entry never changes. */
+            created_at: string;
             from_status: string;
             id: string;
             reason?: string;
             to_status: string;
+            updated_at: string;
         };
         ApplicationHistoryList: {
             data: components["schemas"]["ApplicationHistoryEntry"][];
@@ -964,6 +967,8 @@ export interface components {
                 [key: string]: unknown;
             };
             application_id: string;
+            /** @description CreatedAt and UpdatedAt are submitted_at: a revision never changes. */
+            created_at: string;
             id: string;
             /** @example 1 */
             number: number;
@@ -972,6 +977,7 @@ export interface components {
             submitted_by: string;
             summary: string;
             title: string;
+            updated_at: string;
         };
         ApplicationRevisionList: {
             data: components["schemas"]["ApplicationRevision"][];
