@@ -222,6 +222,10 @@ func (s *Server) eligibilityCheck(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.Answers == nil {
+		return errs.Fields{{Field: "answers", Message: "is required: an object of answers keyed by question id ({} for none yet)"}}.
+			Err(errs.Invalid, "the eligibility check needs answers")
+	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
 		res, err := s.Rounds.CheckEligibility(ctx, auth.ActorFrom(ctx), id, req.Answers)
 		if err != nil {
