@@ -17,7 +17,7 @@ import (
 // createApplication godoc
 //
 //	@Summary		Start a draft application to a round (applicants)
-//	@Description	The caller must be a member of the organisation, and the round open and before its closing time. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).
+//	@Description	The caller must be a member of the organisation, and the round open, from its opens_at and before its closes_at. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).
 //	@Tags			applications
 //	@Accept			json
 //	@Produce		json
@@ -195,7 +195,7 @@ func (s *Server) patchApplication(c echo.Context) error {
 // submitApplication godoc
 //
 //	@Summary		Submit an application (applicants of the organisation)
-//	@Description	A draft needs the round open and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
+//	@Description	A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
 //	@Tags			applications
 //	@Produce		json
 //	@Security		BearerAuth

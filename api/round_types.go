@@ -123,7 +123,8 @@ type RoundResponse struct {
 	ReportForm              round.Form           `json:"report_form" validate:"required"`
 	// Status is effective now: an open round past closes_at is closed.
 	Status string `json:"status" validate:"required" enums:"draft,open,closed,assessment,decided,archived"`
-	// AcceptingApplications says whether a new application may be started now.
+	// AcceptingApplications says whether a new application may be started now: open, from
+	// opens_at and before closes_at.
 	AcceptingApplications bool         `json:"accepting_applications" validate:"required"`
 	Burden                round.Burden `json:"burden" validate:"required"`
 	CreatedAt             time.Time    `json:"created_at" validate:"required"`

@@ -284,7 +284,7 @@ func wantsPlainText(accept string) bool {
 // openRound godoc
 //
 //	@Summary		Open a draft round (grants managers)
-//	@Description	The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen.
+//	@Description	The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen. A round opened before its opens_at is published (listed, readable, eligibility check) but takes applications only from opens_at (accepting_applications says so).
 //	@Tags			rounds
 //	@Produce		json
 //	@Security		BearerAuth

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"constellate/api/apitest"
 )
@@ -93,5 +95,30 @@ func TestRoundActionBodies(t *testing.T) {
 		if got := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: `{}`}).Map(t); got["status"] != "open" {
 			t.Fatalf("open with {}: %v", got["status"])
 		}
+	})
+}
+
+// TestRoundOpenedBeforeOpensAt: a round opened ahead of its opens_at is published (listed,
+// readable, its eligibility check answers) but takes applications only from opens_at.
+func TestRoundOpenedBeforeOpensAt(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		w := newAppWorld(t, env)
+		id := w.openRound(t, func(b map[string]any) { b["opens_at"] = "2025-03-20T09:00:00Z" })
+		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t)
+		if r["status"] != "open" || r["accepting_applications"] != false {
+			t.Fatalf("before opens_at: status %v accepting %v", r["status"], r["accepting_applications"])
+		}
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check",
+			Body: map[string]any{"answers": map[string]any{"user_led": true}}})
+		p := env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/applications", Token: w.owner.Token,
+			Body: map[string]any{"organisation_id": w.orgID}}).Map(t)
+		if !strings.Contains(p["detail"].(string), "2025-03-20T09:00:00Z") {
+			t.Errorf("409 does not say when the round opens: %v", p["detail"])
+		}
+		w.travel(t, time.Date(2025, 3, 20, 9, 0, 0, 0, time.UTC))
+		if r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t); r["accepting_applications"] != true {
+			t.Fatalf("at opens_at: accepting %v", r["accepting_applications"])
+		}
+		w.draft(t, w.owner, id, w.orgID)
 	})
 }

@@ -746,7 +746,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A draft needs the round open and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field \"eligibility\"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.",
+                "description": "A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field \"eligibility\"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.",
                 "produces": [
                     "application/json"
                 ],
@@ -3077,7 +3077,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The caller must be a member of the organisation, and the round open and before its closing time. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).",
+                "description": "The caller must be a member of the organisation, and the round open, from its opens_at and before its closes_at. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3450,7 +3450,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen.",
+                "description": "The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen. A round opened before its opens_at is published (listed, readable, eligibility check) but takes applications only from opens_at (accepting_applications says so).",
                 "produces": [
                     "application/json"
                 ],
@@ -5130,7 +5130,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "accepting_applications": {
-                    "description": "AcceptingApplications says whether a new application may be started now.",
+                    "description": "AcceptingApplications says whether a new application may be started now: open, from\nopens_at and before closes_at.",
                     "type": "boolean"
                 },
                 "blind_assessment": {

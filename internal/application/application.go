@@ -140,6 +140,7 @@ var (
 	ErrOrganisationNotFound = errs.E(errs.NotFound, "organisation not found")
 	ErrLiveExists           = errs.E(errs.Conflict, "your organisation already has an application to this round; continue that one (existing_id)")
 	ErrRoundNotAccepting    = errs.E(errs.Conflict, "the round is not accepting new applications")
+	ErrRoundNotYetOpen      = errs.E(errs.Conflict, "the round does not take applications yet: it opens at opens_at")
 	ErrDeadlinePassed       = errs.E(errs.Conflict, "the round is not accepting submissions: it is not open or its closing time has passed")
 	ErrRoundMovedOn         = errs.E(errs.Conflict, "the round's decisions are made; this application can no longer be resubmitted")
 	ErrNotEditable          = errs.E(errs.Conflict, "only a draft, or an application the funder has asked for more information, can be changed")

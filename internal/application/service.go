@@ -109,6 +109,12 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, roundID, organis
 		}
 		now := s.now().UTC()
 		if !r.AcceptingNewApplications(now) {
+			if r.EffectiveStatus(now) == round.StatusOpen && now.Before(r.OpensAt) {
+				e := *ErrRoundNotYetOpen
+				e.Message = "the round does not take applications yet: it opens at " + r.OpensAt.UTC().Format(time.RFC3339)
+				e.Err = ErrRoundNotYetOpen
+				return &e
+			}
 			return ErrRoundNotAccepting
 		}
 		if err := s.store.LockOrganisationRound(ctx, roundID, organisationID); err != nil {

@@ -75,18 +75,20 @@ func (r Round) EffectiveStatus(now time.Time) Status {
 }
 
 // AcceptingNewApplications reports whether a new application may be started at now: the
-// round is open and ClosesAt has not passed.
+// round is open, OpensAt has come and ClosesAt has not passed. A round opened before its
+// OpensAt is published (listed, readable, its eligibility check answers) but takes
+// applications only from OpensAt.
 func (r Round) AcceptingNewApplications(now time.Time) bool {
-	return r.EffectiveStatus(now) == StatusOpen
+	return r.EffectiveStatus(now) == StatusOpen && !now.Before(r.OpensAt)
 }
 
 // AcceptingSubmissions reports whether an application started at startedAt may be
 // submitted at now: the round is open (as stored: an opened round not yet recorded as
-// closed), now is before ClosesAt, or, for an application started before ClosesAt, within
+// closed), OpensAt has come, now is before ClosesAt, or, for an application started before ClosesAt, within
 // the grace period after it. Call it inside the submitting transaction, with the round
 // read in it, so the deadline holds without any job.
 func (r Round) AcceptingSubmissions(now, startedAt time.Time) bool {
-	if r.Status != StatusOpen {
+	if r.Status != StatusOpen || now.Before(r.OpensAt) {
 		return false
 	}
 	if now.Before(r.ClosesAt) {

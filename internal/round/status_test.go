@@ -104,6 +104,19 @@ func TestAcceptingSubmissionsHonoursClosesAtAndGrace(t *testing.T) {
 	}
 }
 
+func TestNothingIsAcceptedBeforeOpensAt(t *testing.T) {
+	r := Round{Status: StatusOpen, Definition: Definition{OpensAt: opens, ClosesAt: closes}}
+	if r.AcceptingNewApplications(opens.Add(-time.Second)) || r.AcceptingSubmissions(opens.Add(-time.Second), opens.Add(-time.Hour)) {
+		t.Error("an opened round accepts applications before opens_at")
+	}
+	if r.EffectiveStatus(opens.Add(-time.Second)) != StatusOpen {
+		t.Error("an opened round is not open (published) before opens_at")
+	}
+	if !r.AcceptingNewApplications(opens) || !r.AcceptingSubmissions(opens, opens) {
+		t.Error("the round does not accept applications at opens_at")
+	}
+}
+
 func TestEditableTable(t *testing.T) {
 	cases := []struct {
 		field string

@@ -221,7 +221,7 @@ export interface paths {
         put?: never;
         /**
          * Submit an application (applicants of the organisation)
-         * @description A draft needs the round open and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
+         * @description A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
          */
         post: operations["postApplicationsByIdSubmit"];
         delete?: never;
@@ -749,7 +749,7 @@ export interface paths {
         put?: never;
         /**
          * Start a draft application to a round (applicants)
-         * @description The caller must be a member of the organisation, and the round open and before its closing time. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).
+         * @description The caller must be a member of the organisation, and the round open, from its opens_at and before its closes_at. An organisation has one live application per round: a second answers 409 with existing_id naming the first (only withdrawing frees the place).
          */
         post: operations["postRoundsByIdApplications"];
         delete?: never;
@@ -843,7 +843,7 @@ export interface paths {
         put?: never;
         /**
          * Open a draft round (grants managers)
-         * @description The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen.
+         * @description The definition is validated again (422); closes_at must be in the future. From now on form, eligibility and criteria are frozen. A round opened before its opens_at is published (listed, readable, eligibility check) but takes applications only from opens_at (accepting_applications says so).
          */
         post: operations["postRoundsByIdOpen"];
         delete?: never;
@@ -1341,7 +1341,10 @@ export interface components {
             message?: string;
         };
         Round: {
-            /** @description AcceptingApplications says whether a new application may be started now. */
+            /**
+             * @description AcceptingApplications says whether a new application may be started now: open, from
+             *     opens_at and before closes_at.
+             */
             accepting_applications: boolean;
             blind_assessment: boolean;
             budget: number;
