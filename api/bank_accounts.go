@@ -133,7 +133,9 @@ func encryptionKeyring(cfg config.Config) (*secretbox.Keyring, error) {
 			return nil, fmt.Errorf("CONSTELLATE_ENCRYPTION_KEY: %w", err)
 		}
 	}
-	k, err := secretbox.New(key)
+	// Older keys only decrypt: bank details sealed before a rotation stay readable, and
+	// every change seals with the current key.
+	k, err := secretbox.New(key, cfg.PreviousKeys...)
 	if err != nil {
 		return nil, fmt.Errorf("CONSTELLATE_ENCRYPTION_KEY: %w", err)
 	}

@@ -21,6 +21,7 @@ type Config struct {
 	Audience             string        // CONSTELLATE_AUDIENCE, default "constellate-api"
 	SigningKeyFile       string        // CONSTELLATE_SIGNING_KEY_FILE; empty → generated in DataDir
 	EncryptionKey        []byte        // CONSTELLATE_ENCRYPTION_KEY (32 bytes); required with Postgres
+	PreviousKeys         [][]byte      // CONSTELLATE_ENCRYPTION_KEY_PREVIOUS: older keys that still decrypt (rotation)
 	SMTPURL              string        // CONSTELLATE_SMTP_URL
 	FunderPrefix         string        // CONSTELLATE_FUNDER_PREFIX, e.g. 360G-example
 	TrustedProxies       []*net.IPNet  // CONSTELLATE_TRUSTED_PROXIES (CIDRs, comma separated)
@@ -68,6 +69,14 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	} else if c.DatabaseURL != "" {
 		bad("CONSTELLATE_ENCRYPTION_KEY", "required with Postgres: 32 random bytes in standard base64 (openssl rand -base64 32)")
+	}
+	for i, k := range splitList(getenv("CONSTELLATE_ENCRYPTION_KEY_PREVIOUS")) {
+		b, err := base64.StdEncoding.DecodeString(k)
+		if err != nil || len(b) != 32 {
+			bad("CONSTELLATE_ENCRYPTION_KEY_PREVIOUS", "key %d: want 32 random bytes in standard base64, comma separated", i+1)
+			continue
+		}
+		c.PreviousKeys = append(c.PreviousKeys, b)
 	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)

@@ -33,6 +33,7 @@ func TestEveryVariable(t *testing.T) {
 		"CONSTELLATE_AUDIENCE":                "grants-api",
 		"CONSTELLATE_SIGNING_KEY_FILE":        "/run/secrets/signing.pem",
 		"CONSTELLATE_ENCRYPTION_KEY":          key32,
+		"CONSTELLATE_ENCRYPTION_KEY_PREVIOUS": key32 + "," + key32,
 		"CONSTELLATE_SMTP_URL":                "smtps://mail:pw@smtp.example.org:465",
 		"CONSTELLATE_FUNDER_PREFIX":           "360G-example",
 		"CONSTELLATE_TRUSTED_PROXIES":         "10.0.0.0/8, 192.0.2.1 ,2001:db8::1",
@@ -48,7 +49,7 @@ func TestEveryVariable(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:9000" || !strings.HasPrefix(c.DatabaseURL, "postgres://app") || c.DataDir != "/var/lib/constellate" ||
 		c.Issuer != "https://grants.example.org" || c.Audience != "grants-api" || c.SigningKeyFile != "/run/secrets/signing.pem" ||
-		len(c.EncryptionKey) != 32 || c.SMTPURL == "" || c.FunderPrefix != "360G-example" || c.BankChangeCoolingOff != 48*time.Hour ||
+		len(c.EncryptionKey) != 32 || len(c.PreviousKeys) != 2 || c.SMTPURL == "" || c.FunderPrefix != "360G-example" || c.BankChangeCoolingOff != 48*time.Hour ||
 		c.AccessTokenTTL != 5*time.Minute || c.ShutdownTimeout != 0 || c.RequestTimeout != 10*time.Second || c.LogLevel != "debug" {
 		t.Errorf("parsed: %+v", c)
 	}
@@ -76,6 +77,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"CONSTELLATE_ADDR":                    "nonsense",
 		"DATABASE_URL":                        "mysql://x",
 		"CONSTELLATE_ENCRYPTION_KEY":          "short",
+		"CONSTELLATE_ENCRYPTION_KEY_PREVIOUS": key32 + ",short",
 		"CONSTELLATE_SMTP_URL":                "http://mail.example.org",
 		"CONSTELLATE_FUNDER_PREFIX":           "GB-CHC-1",
 		"CONSTELLATE_TRUSTED_PROXIES":         "not-an-ip",
