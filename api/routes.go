@@ -89,6 +89,8 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/rounds/:id/archive", Access: roles(manager), Handler: s.archiveRound},
 		{Method: post, Path: "/v1/rounds/:id/eligibility-check", Access: public, Handler: s.eligibilityCheck},
 		{Method: get, Path: "/v1/rounds/:id/form", Access: public, Handler: s.roundForm},
+		{Method: get, Path: "/v1/rounds/:id/panel", Access: roles(manager), Handler: s.getPanel},
+		{Method: put, Path: "/v1/rounds/:id/panel", Access: roles(manager), Handler: s.putPanel},
 
 		// Applications (SPEC §6) and round stats. Object-level rules: internal/application/policy.go.
 		{Method: post, Path: "/v1/rounds/:id/applications", Access: roles(applicant), Handler: s.createApplication},

@@ -30,6 +30,8 @@ type Store interface {
 	UpdateRound(ctx context.Context, r Round) error
 	// Rounds lists rounds newest first, by effective status at f.Now.
 	Rounds(ctx context.Context, f Filter, p page.Params) ([]Round, error)
+
+	PanelStore
 }
 
 // Filter narrows a listing of rounds.

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
+	"constellate/internal/auth"
 	"constellate/internal/page"
 	"constellate/internal/round"
 )
@@ -243,6 +245,59 @@ func (s *RoundStore) Rounds(ctx context.Context, f round.Filter, p page.Params) 
 	out := make([]round.Round, len(rows))
 	for i, r := range rows {
 		out[i] = r.round()
+	}
+	return out, nil
+}
+
+type panelMemberRow struct {
+	RoundID string `gorm:"primaryKey"`
+	UserID  string `gorm:"primaryKey"`
+	AddedAt Timestamp
+}
+
+func (panelMemberRow) TableName() string { return "round_panel_members" }
+
+// PanelMembers lists a round's panel with each member's name and email, by user id.
+func (s *RoundStore) PanelMembers(ctx context.Context, roundID string) ([]round.PanelMember, error) {
+	var rows []struct {
+		UserID, Name, Email string
+		AddedAt             Timestamp
+	}
+	err := s.db.conn(ctx).Raw(`SELECT p.user_id, u.name, u.email, p.added_at FROM round_panel_members p
+		JOIN users u ON u.id = p.user_id WHERE p.round_id = ? ORDER BY p.user_id`, roundID).Scan(&rows).Error
+	if err != nil {
+		return nil, Translate(err, "panel")
+	}
+	out := make([]round.PanelMember, len(rows))
+	for i, r := range rows {
+		out[i] = round.PanelMember{UserID: r.UserID, Name: r.Name, Email: r.Email, AddedAt: r.AddedAt.Time()}
+	}
+	return out, nil
+}
+
+// AddPanelMember puts a user on a round's panel.
+func (s *RoundStore) AddPanelMember(ctx context.Context, roundID, userID string, at time.Time) error {
+	row := panelMemberRow{RoundID: roundID, UserID: userID, AddedAt: TS(at)}
+	return Translate(s.db.conn(ctx).Create(&row).Error, "panel member")
+}
+
+// RemovePanelMember takes a user off a round's panel.
+func (s *RoundStore) RemovePanelMember(ctx context.Context, roundID, userID string) error {
+	return Translate(s.db.conn(ctx).Where("round_id = ? AND user_id = ?", roundID, userID).Delete(&panelMemberRow{}).Error, "panel member")
+}
+
+// UserRoles returns the role of each listed user that exists.
+func (s *RoundStore) UserRoles(ctx context.Context, userIDs []string) (map[string]auth.Role, error) {
+	out := map[string]auth.Role{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct{ ID, Role string }
+	if err := s.db.conn(ctx).Raw("SELECT id, role FROM users WHERE id IN ?", userIDs).Scan(&rows).Error; err != nil {
+		return nil, Translate(err, "users")
+	}
+	for _, r := range rows {
+		out[r.ID] = auth.Role(r.Role)
 	}
 	return out, nil
 }

@@ -6,6 +6,6 @@ var RowStructs = []any{
 	userRow{}, auditRow{}, idempotencyRow{},
 	clientRow{}, invitationRow{}, refreshFamilyRow{}, refreshTokenRow{},
 	organisationRow{}, membershipRow{}, bankAccountRow{},
-	programmeRow{}, roundRow{},
+	programmeRow{}, roundRow{}, panelMemberRow{},
 	applicationRow{}, revisionRow{}, historyRow{},
 }

@@ -40,6 +40,17 @@ CREATE UNIQUE INDEX rounds_reference_prefix ON rounds (reference_prefix);
 CREATE INDEX rounds_status ON rounds (status, id);
 CREATE INDEX rounds_programme ON rounds (programme_id, id);
 
+-- A round's assessment panel (GET/PUT /v1/rounds/{id}/panel): panel_member users.
+CREATE TABLE round_panel_members (
+    round_id uuid NOT NULL REFERENCES rounds (id),
+    user_id  uuid NOT NULL REFERENCES users (id),
+    added_at timestamptz NOT NULL,
+    PRIMARY KEY (round_id, user_id)
+);
+-- The rounds a panel member sits on.
+CREATE INDEX round_panel_members_user ON round_panel_members (user_id, round_id);
+
 -- +goose Down
+DROP TABLE round_panel_members;
 DROP TABLE rounds;
 DROP TABLE programmes;
