@@ -80,3 +80,39 @@ func TestRoundPanel(t *testing.T) {
 		put(http.StatusConflict, []string{p1.ID}, nil)
 	})
 }
+
+// TestPanelMemberSeesTheirRounds: a panel member's round list adds the rounds past draft
+// whose panel they sit on (SPEC §1), in assessment too; others see open and closed only.
+func TestPanelMemberSeesTheirRounds(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		w := newAppWorld(t, env)
+		draft := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+			Token: w.manager.Token, Body: roundBody("PANELDRAFT")}).Map(t)["id"].(string)
+		w.travel(t, time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)) // the round has closed
+		p1, p2 := env.Panel(), env.Panel()
+		for _, r := range []string{w.roundID, draft} {
+			env.Expect(http.StatusOK, apitest.Req{Method: "PUT", Path: "/v1/rounds/" + r + "/panel", Token: w.manager.Token,
+				Body: map[string]any{"user_ids": []string{p1.ID}}})
+		}
+		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/start-assessment", Token: w.manager.Token})
+		ids := func(token, q string) string {
+			l := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds" + q, Token: token}).Map(t)["data"].([]any)
+			var out []string
+			for _, r := range l {
+				out = append(out, r.(map[string]any)["id"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		if got := ids(p1.Token, ""); got != w.roundID {
+			t.Errorf("panel member on the round lists %q, want the round in assessment only", got)
+		}
+		if got := ids(p1.Token, "?status=assessment"); got != w.roundID {
+			t.Errorf("panel member, status=assessment: %q", got)
+		}
+		for _, tok := range []string{p2.Token, w.owner.Token, ""} {
+			if got := ids(tok, ""); got != "" {
+				t.Errorf("others list %q", got)
+			}
+		}
+	})
+}

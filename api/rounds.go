@@ -55,7 +55,7 @@ func (s *Server) createRound(c echo.Context) error {
 // listRounds godoc
 //
 //	@Summary		List rounds, newest first
-//	@Description	Anyone, even without a token, sees rounds that are open or closed; grants managers see every round. Statuses are as of now: an open round past closes_at is listed as closed.
+//	@Description	Anyone, even without a token, sees rounds that are open or closed; panel members also the rounds past draft whose panel they sit on; grants managers see every round. Statuses are as of now: an open round past closes_at is listed as closed.
 //	@Tags			rounds
 //	@Produce		json
 //	@Param			programme_id	query		string	false	"only this programme's rounds"

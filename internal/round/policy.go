@@ -46,12 +46,21 @@ func CanRead(actor auth.Actor, r Round, now time.Time) error {
 
 // ListScope is how a caller's round listing is limited.
 type ListScope struct {
-	// PublicOnly limits the list to rounds that are open or closed (by effective status).
+	// PublicOnly limits the list to rounds that are open or closed (by effective status)…
 	PublicOnly bool
+	// PanelMemberID …and, when set, adds the rounds past draft on whose panel this user sits
+	// (a panel member sees the rounds they assess, in assessment and after).
+	PanelMemberID string
 }
 
-// ScopeFor returns the listing scope of actor: managers see all; anyone else only open and
-// closed rounds.
+// ScopeFor returns the listing scope of actor: managers see all; panel members open and
+// closed rounds and those whose panel they sit on; anyone else open and closed rounds.
 func ScopeFor(actor auth.Actor) ListScope {
-	return ListScope{PublicOnly: !actor.Is(auth.RoleGrantsManager)}
+	switch {
+	case actor.Is(auth.RoleGrantsManager):
+		return ListScope{}
+	case actor.Is(auth.RolePanelMember):
+		return ListScope{PublicOnly: true, PanelMemberID: actor.UserID}
+	}
+	return ListScope{PublicOnly: true}
 }

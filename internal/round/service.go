@@ -226,11 +226,12 @@ func (s *Service) Round(ctx context.Context, actor auth.Actor, id string) (Round
 	return r, nil
 }
 
-// Rounds lists rounds newest first: managers all, anyone else open and closed ones.
+// Rounds lists rounds newest first: managers all, anyone else open and closed ones (and
+// panel members the rounds whose panel they sit on).
 func (s *Service) Rounds(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Round, error) {
 	f.ListScope = ScopeFor(actor)
 	f.Now = s.Now()
-	if f.PublicOnly && f.Status != "" && !f.Status.Public() {
+	if f.PublicOnly && f.PanelMemberID == "" && f.Status != "" && !f.Status.Public() {
 		return []Round{}, nil
 	}
 	return s.store.Rounds(ctx, f, p)

@@ -223,8 +223,13 @@ func (s *RoundStore) Rounds(ctx context.Context, f round.Filter, p page.Params) 
 	if f.ProgrammeID != "" {
 		q = q.Where("programme_id = ?", f.ProgrammeID)
 	}
-	if f.PublicOnly {
-		q = q.Where("status IN ?", []string{string(round.StatusOpen), string(round.StatusClosed)})
+	public := []string{string(round.StatusOpen), string(round.StatusClosed)}
+	switch {
+	case f.PublicOnly && f.PanelMemberID != "":
+		q = q.Where("(status IN ? OR (status <> ? AND id IN (SELECT round_id FROM round_panel_members WHERE user_id = ?)))",
+			public, string(round.StatusDraft), f.PanelMemberID)
+	case f.PublicOnly:
+		q = q.Where("status IN ?", public)
 	}
 	switch f.Status {
 	case "":

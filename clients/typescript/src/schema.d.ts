@@ -703,7 +703,7 @@ export interface paths {
         };
         /**
          * List rounds, newest first
-         * @description Anyone, even without a token, sees rounds that are open or closed; grants managers see every round. Statuses are as of now: an open round past closes_at is listed as closed.
+         * @description Anyone, even without a token, sees rounds that are open or closed; panel members also the rounds past draft whose panel they sit on; grants managers see every round. Statuses are as of now: an open round past closes_at is listed as closed.
          */
         get: operations["getRounds"];
         put?: never;
