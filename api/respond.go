@@ -113,13 +113,14 @@ func etag(version int64) string {
 }
 
 // ifMatch reads If-Match: nil when absent or "*", else the version the client last saw.
-// A value that is not one of our tags can never match: 412.
+// A value that is not one of our strong tags can never match: 412.
 func ifMatch(c echo.Context) (*int64, error) {
 	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
 	if v == "" || v == "*" {
 		return nil, nil
 	}
-	v = strings.TrimPrefix(v, "W/")
+	// If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches, and ours are
+	// all strong, so W/"3" is stale by definition.
 	n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
 	if err != nil || n <= 0 || !strings.HasPrefix(v, `"`) || !strings.HasSuffix(v, `"`) {
 		return nil, errs.E(errs.PreconditionFailed, "If-Match does not match the current version of this resource")
