@@ -30,8 +30,6 @@ const (
 // registered any other way.
 func (s *Server) routes() []route {
 	get, post, put, patch, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
-	_, _, _, _ = put, patch, del, post
-	_, _, _, _ = applicant, panel, manager, finance
 	return []route{
 		// Operations.
 		{Method: get, Path: "/healthz", Access: public, Handler: s.healthz},
@@ -73,7 +71,7 @@ func (s *Server) routes() []route {
 		{Method: put, Path: "/v1/organisations/:id/bank-account", Access: roles(applicant), Handler: s.putBankAccount},
 		{Method: get, Path: "/v1/organisations/:id/bank-account", Access: authenticated, Handler: s.getBankAccount},
 
-		// Programmes, rounds and applications (issue 4) go here.
+		// Programmes and rounds (SPEC §5). Object-level rules: internal/round/policy.go.
 		{Method: get, Path: "/v1/programmes", Access: roles(manager), Handler: s.listProgrammes},
 		{Method: post, Path: "/v1/programmes", Access: roles(manager), Handler: s.createProgramme},
 		{Method: get, Path: "/v1/programmes/:id", Access: roles(manager), Handler: s.getProgramme},
