@@ -49,9 +49,8 @@ func (s *Server) respond(c echo.Context, fn func(ctx context.Context) (reply, er
 		}
 		return writeReply(c, r)
 	}
-	if !validIdempotencyKey(key) {
-		return &errs.Error{Code: errs.Malformed, Message: "Idempotency-Key must be 1 to 255 printable ASCII characters",
-			Fields: []errs.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}}
+	if err := idempotency.CheckKey(key); err != nil {
+		return err
 	}
 	body, err := requestBody(c)
 	if err != nil {
@@ -136,18 +135,4 @@ func pathID(c echo.Context, name string) (string, error) {
 			Fields: []errs.FieldError{{Field: name, Message: "must be a UUID"}}}
 	}
 	return strings.ToLower(v), nil
-}
-
-// validIdempotencyKey: 1 to 255 printable ASCII characters (a UUID, typically). HTTP lets
-// header values carry other bytes, which the key's text column must never receive.
-func validIdempotencyKey(k string) bool {
-	if len(k) == 0 || len(k) > 255 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x20 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }

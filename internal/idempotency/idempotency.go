@@ -58,6 +58,22 @@ var (
 	ErrReusedKey = errs.E(errs.Invalid, "this Idempotency-Key was used with a different request")
 )
 
+// CheckKey refuses a key that is not 1 to 255 printable ASCII characters (a UUID,
+// typically). HTTP lets header values carry other bytes, which the key's text column must
+// never receive.
+func CheckKey(key string) error {
+	ok := len(key) > 0 && len(key) <= 255
+	for i := 0; ok && i < len(key); i++ {
+		ok = key[i] >= 0x20 && key[i] <= 0x7e
+	}
+	if ok {
+		return nil
+	}
+	const msg = "must be 1 to 255 printable ASCII characters"
+	return &errs.Error{Code: errs.Malformed, Message: "Idempotency-Key " + msg,
+		Fields: []errs.FieldError{{Field: "Idempotency-Key", Message: msg}}}
+}
+
 // Keys runs requests at most once per key.
 type Keys struct {
 	tx    Transactor
@@ -82,9 +98,8 @@ func Fingerprint(method, path string, body []byte) string {
 // returns fn's response, or the stored one with replayed=true. fn's error rolls back both
 // the change and the claim, so the key may be used again.
 func (k *Keys) Do(ctx context.Context, scope, key, fingerprint string, fn func(ctx context.Context) (Response, error)) (resp Response, replayed bool, err error) {
-	if len(key) == 0 || len(key) > 255 {
-		return Response{}, false, &errs.Error{Code: errs.Malformed, Message: "Idempotency-Key must be 1 to 255 characters",
-			Fields: []errs.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 characters"}}}
+	if err := CheckKey(key); err != nil {
+		return Response{}, false, err
 	}
 	err = k.tx.InTx(ctx, func(ctx context.Context) error {
 		ok, err := k.store.TryLock(ctx, scope, key)
