@@ -2,7 +2,8 @@ package api
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,7 +12,6 @@ import (
 	"constellate/internal/auth"
 	"constellate/internal/errs"
 	"constellate/internal/ids"
-	"constellate/internal/page"
 )
 
 // createApplication godoc
@@ -83,11 +83,10 @@ func (s *Server) listApplications(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		list, err := s.Applications.List(ctx, auth.ActorFrom(ctx), f, p)
+		list, next, err := s.Applications.List(ctx, auth.ActorFrom(ctx), f, p)
 		if err != nil {
 			return reply{}, err
 		}
-		list, next := page.Trim(p, list, func(a application.Application) string { return a.ID })
 		out := ApplicationList{Data: make([]Application, len(list)), NextCursor: encodeCursor(next)}
 		for i, a := range list {
 			out.Data[i] = applicationResponse(a)
@@ -176,7 +175,7 @@ func (s *Server) patchApplication(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	for _, k := range sortedAnswerKeys(req.Answers) {
+	for _, k := range slices.Sorted(maps.Keys(req.Answers)) {
 		if req.Answers[k] == nil {
 			return &errs.Error{Code: errs.Malformed, Message: "null is not an answer; send \"\" (or []) to clear one",
 				Fields: []errs.FieldError{{Field: "answers." + k, Message: "must not be null; send \"\" to clear the answer"}}}
@@ -347,13 +346,4 @@ func (s *Server) applicationAction(c echo.Context, req any,
 		}
 		return okVersioned(applicationResponse(a), a.Version), nil
 	})
-}
-
-func sortedAnswerKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

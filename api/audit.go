@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"constellate/internal/audit"
-	"constellate/internal/page"
 )
 
 // AuditEventList is a page of audit events.
@@ -40,11 +39,10 @@ func (s *Server) listAuditEvents(c echo.Context) error {
 	f := audit.Filter{EntityType: c.QueryParam("entity_type"), EntityID: c.QueryParam("entity_id"),
 		ActorID: c.QueryParam("actor_id"), Action: c.QueryParam("action")}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		events, err := s.Audit.List(ctx, f, p)
+		events, next, err := s.Audit.List(ctx, f, p)
 		if err != nil {
 			return reply{}, err
 		}
-		events, next := page.Trim(p, events, func(e audit.Event) string { return e.ID })
 		if events == nil {
 			events = []audit.Event{}
 		}

@@ -11,6 +11,7 @@ import (
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/config"
+	"constellate/internal/event"
 	"constellate/internal/idempotency"
 	"constellate/internal/identity"
 	"constellate/internal/ids"
@@ -37,6 +38,7 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	}
 	d := Deps{Config: o.Config, DB: o.DB, Log: o.Log, Now: o.Now, Version: o.Version}
 	d.Audit = audit.NewLog(store.NewAuditStore(o.DB), o.Now, ids.New)
+	events := event.NewBus(d.Audit)
 	d.Keys = idempotency.New(o.DB, store.NewIdempotencyStore(o.DB), o.Now)
 	// Capabilities wire their services here.
 	keys, err := signingKeys(o.Config)
@@ -44,21 +46,17 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 		return nil, err
 	}
 	tokens := auth.NewTokens(keys, o.Config.Issuer, o.Config.Audience, o.Config.AccessTokenTTL, o.Now, ids.New)
-	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, d.Audit, o.Now)
+	d.Identity = identity.NewService(o.DB, store.NewIdentityStore(o.DB), tokens, events, o.Now)
 	d.Auth = d.Identity
 	box, err := encryptionKeyring(o.Config)
 	if err != nil {
 		return nil, err
 	}
-	d.Organisations = organisation.NewService(o.DB, store.NewOrganisationStore(o.DB), box, d.Audit, o.Now, o.Config.BankChangeCoolingOff)
-	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), d.Audit, o.Now, ids.New)
+	d.Organisations = organisation.NewService(o.DB, store.NewOrganisationStore(o.DB), box, events, o.Now, o.Config.BankChangeCoolingOff)
+	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), events, o.Now, ids.New)
 	applications := store.NewApplicationStore(o.DB)
-	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), d.Audit, o.Now)
-	// The round's start-assessment moves its submitted applications under assessment, in
-	// the same transaction.
-	d.Rounds.OnStartAssessment = func(ctx context.Context, actor auth.Actor, r round.Round) error {
-		return d.Applications.StartAssessment(ctx, actor, r.ID)
-	}
+	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), events, o.Now)
+	subscribe(events, d.Services)
 	srv := New(d)
 	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only
 	return srv, nil

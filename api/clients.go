@@ -8,7 +8,6 @@ import (
 
 	"constellate/internal/auth"
 	"constellate/internal/identity"
-	"constellate/internal/page"
 )
 
 // ClientRequest creates a machine client.
@@ -92,11 +91,10 @@ func (s *Server) listClients(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.Identity.ListClients(c.Request().Context(), auth.ActorFrom(c.Request().Context()), p)
+	list, next, err := s.Identity.ListClients(c.Request().Context(), auth.ActorFrom(c.Request().Context()), p)
 	if err != nil {
 		return err
 	}
-	list, next := page.Trim(p, list, func(c identity.Client) string { return c.ID })
 	out := ClientList{Data: make([]ClientResponse, len(list)), NextCursor: encodeCursor(next)}
 	for i, cl := range list {
 		out.Data[i] = clientResponse(cl)

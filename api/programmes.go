@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"constellate/internal/auth"
-	"constellate/internal/page"
 	"constellate/internal/round"
 )
 
@@ -90,11 +89,10 @@ func (s *Server) listProgrammes(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		list, err := s.Rounds.Programmes(ctx, auth.ActorFrom(ctx), p)
+		list, next, err := s.Rounds.Programmes(ctx, auth.ActorFrom(ctx), p)
 		if err != nil {
 			return reply{}, err
 		}
-		list, next := page.Trim(p, list, func(x round.Programme) string { return x.ID })
 		out := ProgrammeList{Data: make([]ProgrammeResponse, len(list)), NextCursor: encodeCursor(next)}
 		for i, x := range list {
 			out.Data[i] = programmeResponse(x)

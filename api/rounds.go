@@ -10,7 +10,6 @@ import (
 	"constellate/internal/auth"
 	"constellate/internal/errs"
 	"constellate/internal/ids"
-	"constellate/internal/page"
 	"constellate/internal/round"
 )
 
@@ -89,11 +88,10 @@ func (s *Server) listRounds(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		list, err := s.Rounds.Rounds(ctx, auth.ActorFrom(ctx), f, p)
+		list, next, err := s.Rounds.Rounds(ctx, auth.ActorFrom(ctx), f, p)
 		if err != nil {
 			return reply{}, err
 		}
-		list, next := page.Trim(p, list, func(r round.Round) string { return r.ID })
 		now := s.Rounds.Now()
 		out := RoundList{Data: make([]RoundResponse, len(list)), NextCursor: encodeCursor(next)}
 		for i, r := range list {

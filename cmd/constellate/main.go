@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -70,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 func usage(w io.Writer) error {
 	fmt.Fprintln(w, "usage: constellate [command] [flags]\n\ncommands:")
-	for _, n := range sortedKeys(commands) {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 	return nil

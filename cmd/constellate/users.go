@@ -12,6 +12,7 @@ import (
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/identity"
 	"constellate/internal/ids"
 	"constellate/internal/store"
@@ -49,7 +50,7 @@ func usersCmd(ctx context.Context, args []string, env environment) error {
 		return err
 	}
 	defer db.Close()
-	svc := identity.NewService(db, store.NewIdentityStore(db), nil, audit.NewLog(store.NewAuditStore(db), time.Now, ids.New), time.Now)
+	svc := identity.NewService(db, store.NewIdentityStore(db), nil, event.NewBus(audit.NewLog(store.NewAuditStore(db), time.Now, ids.New)), time.Now)
 	actor := auth.Actor{UserID: "cli", Role: auth.RoleGrantsManager}
 	u, err := svc.Create(ctx, actor, identity.NewUser{Email: *email, Name: *name, Password: *password, Role: auth.Role(*role)})
 	var e *errs.Error

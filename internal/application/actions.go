@@ -7,7 +7,9 @@ import (
 	"unicode/utf8"
 
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 	"constellate/internal/page"
 	"constellate/internal/round"
@@ -49,91 +51,94 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMat
 				return err
 			}
 		}
-		a, err := s.load(ctx, actor, id, true, CanChange)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != a.Version {
-			return ErrStale
-		}
-		if _, err := a.Status.Next(ActionSubmit); err != nil {
-			return s.refusal(actor, a, ActionSubmit, err)
-		}
-		r, err := s.round(ctx, a.RoundID)
-		if err != nil {
-			return err
-		}
-		now := s.now().UTC()
-		switch {
-		case a.Status == StatusDraft && !r.AcceptingSubmissions(now, a.StartedAt):
-			return ErrDeadlinePassed
-		case a.Status == StatusMoreInfoRequested && (DecisionsPublished(r.Status) || r.Status == round.StatusDraft):
-			return ErrRoundMovedOn
-		}
-		if err := SubmissionProblems(r, a).Err(errs.Invalid, "the application cannot be submitted yet: every problem is listed"); err != nil {
-			return err
-		}
-		if a.Reference == "" {
-			n, err := s.store.NextReference(ctx, r.ID)
-			if err != nil {
+		var r round.Round
+		var from Status
+		a, err := s.change(ctx, actor, id, ifMatch, CanChange, func(a *Application) error {
+			if _, err := a.Status.Next(ActionSubmit); err != nil {
+				return s.refusal(actor, *a, ActionSubmit, err)
+			}
+			var err error
+			if r, err = s.round(ctx, a.RoundID); err != nil {
 				return err
 			}
-			a.Reference = fmt.Sprintf("%s-%04d", r.ReferencePrefix, n)
-		}
-		a.Revision++
-		if err := s.store.AddRevision(ctx, Revision{ID: ids.New(), ApplicationID: a.ID, Number: a.Revision, Title: a.Title,
-			Summary: a.Summary, RequestedAmount: a.RequestedAmount, Answers: a.Answers, SubmittedAt: now, SubmittedBy: actor.UserID}); err != nil {
+			now := s.now().UTC()
+			switch {
+			case a.Status == StatusDraft && !r.AcceptingSubmissions(now, a.StartedAt):
+				return ErrDeadlinePassed
+			case a.Status == StatusMoreInfoRequested && (DecisionsPublished(r.Status) || r.Status == round.StatusDraft):
+				return ErrRoundMovedOn
+			}
+			if err := SubmissionProblems(r, *a).Err(errs.Invalid, "the application cannot be submitted yet: every problem is listed"); err != nil {
+				return err
+			}
+			if a.Reference == "" {
+				n, err := s.store.NextReference(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				a.Reference = fmt.Sprintf("%s-%04d", r.ReferencePrefix, n)
+			}
+			a.Revision++
+			if err := s.store.AddRevision(ctx, Revision{ID: ids.New(), ApplicationID: a.ID, Number: a.Revision, Title: a.Title,
+				Summary: a.Summary, RequestedAmount: a.RequestedAmount, Answers: a.Answers, SubmittedAt: now, SubmittedBy: actor.UserID}); err != nil {
+				return err
+			}
+			a.SubmittedAt = &now
+			from, err = a.apply(ActionSubmit)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		a.SubmittedAt = &now
-		out, err = s.move(ctx, actor, a, ActionSubmit, "", map[string]any{"reference": a.Reference, "revision": a.Revision})
-		if err != nil || r.Status != round.StatusAssessment {
+		if out, err = a, s.moved(ctx, actor, a, from, ActionSubmit, ""); err != nil || r.Status != round.StatusAssessment {
 			return err
 		}
 		// A resubmission (after request-info) to a round already in assessment rejoins it.
-		out, err = s.move(ctx, actor, out, ActionStartAssessment, "", nil)
+		out, err = s.startAssessment(ctx, actor, a.ID)
 		return err
 	})
 	return out.ViewFor(actor), err
 }
 
+// change is the one update path (package change) for a use case on one application: the
+// row is locked, check says whether actor may act on it (its refusals come before a stale
+// If-Match, so nobody learns the version of what they may not see), then rule states the
+// use case's guards and changes.
+func (s *Service) change(ctx context.Context, actor auth.Actor, id string, ifMatch *int64, check func(auth.Actor, Relation) error,
+	rule func(*Application) error) (Application, error) {
+	return s.store.Update(ctx, id, change.Guard{IfMatch: ifMatch, At: s.now()}, func(a *Application) error {
+		rel, err := s.relation(ctx, actor, *a)
+		if err != nil {
+			return err
+		}
+		if err := check(actor, rel); err != nil {
+			return err
+		}
+		return rule(a)
+	})
+}
+
 // refusal is err for an action the status does not allow, worded with the status the
 // actor sees (an applicant is not told of a decision before it is published).
 func (s *Service) refusal(actor auth.Actor, a Application, action Action, err error) error {
-	seen := a.ViewFor(actor).Status
-	if seen == a.Status {
+	if a.ViewFor(actor).Status == a.Status {
 		return err
 	}
-	e := *ErrIllegalTransition
-	e.Message = "this application can no longer be " + pastTense(action)
-	e.Err = ErrIllegalTransition
-	return &e
+	return ErrIllegalTransition.Withf("this application can no longer be %s", pastTense(action))
 }
 
-// move applies action to a (loaded and locked in this transaction), saves it with a new
-// version, and records the history entry and the audit event.
-func (s *Service) move(ctx context.Context, actor auth.Actor, a Application, action Action, reason string, changes map[string]any) (Application, error) {
-	from, err := a.apply(action)
-	if err != nil {
-		return a, s.refusal(actor, Application{Status: from, RoundStatus: a.RoundStatus}, action, err)
-	}
-	prev := a.Version
-	a.Version++
-	a.UpdatedAt = s.now().UTC()
-	if err := s.store.Update(ctx, a, prev); err != nil {
-		return a, err
-	}
+// moved records what follows a status change written by the update path: the history entry
+// the group reads, and the action's event (its audit record and subscribers).
+func (s *Service) moved(ctx context.Context, actor auth.Actor, a Application, from Status, action Action, reason string) error {
 	if err := s.history(ctx, actor, a, from, reason); err != nil {
-		return a, err
+		return err
 	}
-	if changes == nil {
-		changes = map[string]any{}
+	ev := event.ApplicationMove{Kind: action.Event(), ApplicationID: a.ID, RoundID: a.RoundID, OrganisationID: a.OrganisationID,
+		From: string(from), To: string(a.Status), Reason: reason}
+	if action == ActionSubmit {
+		ev.Reference, ev.Revision = a.Reference, a.Revision
 	}
-	changes["from"], changes["to"] = string(from), string(a.Status)
-	if reason != "" {
-		changes["reason"] = reason
-	}
-	return a, s.audit.Record(ctx, actor, action.AuditAction(), "application", a.ID, changes)
+	return s.events.Publish(ctx, actor, ev)
 }
 
 // checkReason lists problems with a reason or message (required when required).
@@ -151,23 +156,26 @@ func checkReason(field, v string, required bool) error {
 // act runs a status action with a reason for the actor allowed by check.
 func (s *Service) act(ctx context.Context, actor auth.Actor, id string, action Action, check func(auth.Actor, Relation) error,
 	field, reason string, required bool, ifMatch *int64) (Application, error) {
+	reason = strings.TrimSpace(reason)
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, actor, id, true, check)
+		var from Status
+		a, err := s.change(ctx, actor, id, ifMatch, check, func(a *Application) error {
+			if _, err := a.Status.Next(action); err != nil {
+				return s.refusal(actor, *a, action, err)
+			}
+			if err := checkReason(field, reason, required); err != nil {
+				return err
+			}
+			var err error
+			from, err = a.apply(action)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if ifMatch != nil && *ifMatch != a.Version {
-			return ErrStale
-		}
-		if _, err := a.Status.Next(action); err != nil {
-			return s.refusal(actor, a, action, err)
-		}
-		if err := checkReason(field, reason, required); err != nil {
-			return err
-		}
-		out, err = s.move(ctx, actor, a, action, strings.TrimSpace(reason), nil)
-		return err
+		out = a
+		return s.moved(ctx, actor, a, from, action, reason)
 	})
 	return out.ViewFor(actor), err
 }
@@ -202,7 +210,7 @@ func (s *Service) History(ctx context.Context, actor auth.Actor, id string, p pa
 	if err != nil {
 		return nil, "", err
 	}
-	list, next := page.Trim(p, list, func(h HistoryEntry) string { return h.ID })
+	list, next := page.Trim(p, list, HistoryEntry.key)
 	return HistoryFor(actor, a, list), next, nil
 }
 
@@ -213,41 +221,47 @@ func (s *Service) Revisions(ctx context.Context, actor auth.Actor, id string, p 
 		return nil, "", err
 	}
 	list, err := s.store.Revisions(ctx, a.ID, p)
-	if err != nil {
-		return nil, "", err
-	}
-	list, next := page.Trim(p, list, func(r Revision) string { return r.ID })
-	return list, next, nil
+	return page.Cut(p, list, err, Revision.key)
 }
 
-// StartAssessment moves every submitted application of the round under assessment. The
-// round capability calls it inside its start-assessment transaction, with the round row
-// locked (submissions lock it first too), so none can slip in between.
-func (s *Service) StartAssessment(ctx context.Context, actor auth.Actor, roundID string) error {
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		p := page.Params{Limit: page.MaxLimit}
-		for {
-			batch, err := s.store.List(ctx, Scope{All: true}, Filter{RoundID: roundID, Status: StatusSubmitted}, p)
-			if err != nil {
+// StartAssessment moves every submitted application of the round under assessment. It
+// subscribes to round.assessment_started, so it runs inside the round's start-assessment
+// transaction with the round row locked (submissions lock it first too): none can slip in
+// between.
+func (s *Service) StartAssessment(ctx context.Context, e event.Event) error {
+	p := page.Params{Limit: page.MaxLimit}
+	for {
+		batch, err := s.store.List(ctx, ListScope{All: true}, Filter{RoundID: e.Subject.ID, Status: StatusSubmitted}, p)
+		if err != nil {
+			return err
+		}
+		batch, next := page.Trim(p, batch, Application.key)
+		for _, b := range batch {
+			if _, err := s.startAssessment(ctx, e.Actor, b.ID); err != nil {
 				return err
 			}
-			batch, next := page.Trim(p, batch, func(a Application) string { return a.ID })
-			for _, b := range batch {
-				a, err := s.store.Get(ctx, b.ID, true)
-				if err != nil {
-					return err
-				}
-				if a.Status != StatusSubmitted {
-					continue
-				}
-				if _, err := s.move(ctx, actor, a, ActionStartAssessment, "", nil); err != nil {
-					return err
-				}
-			}
-			if next == "" {
-				return nil
-			}
-			p.After = next
 		}
+		if next == "" {
+			return nil
+		}
+		p.After = next
+	}
+}
+
+// startAssessment moves one submitted application under assessment (nothing if it is no
+// longer submitted).
+func (s *Service) startAssessment(ctx context.Context, actor auth.Actor, id string) (Application, error) {
+	var from Status
+	a, err := s.store.Update(ctx, id, change.Guard{At: s.now()}, func(a *Application) error {
+		if a.Status != StatusSubmitted {
+			return change.Unchanged
+		}
+		var err error
+		from, err = a.apply(ActionStartAssessment)
+		return err
 	})
+	if err != nil || from == "" {
+		return a, err
+	}
+	return a, s.moved(ctx, actor, a, from, ActionStartAssessment, "")
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"constellate/internal/change"
 	"constellate/internal/errs"
 	"constellate/internal/page"
 	"constellate/internal/round"
@@ -74,8 +75,8 @@ type Filter struct {
 	OrganisationID string
 }
 
-// Scope is which applications a caller may list, decided by policy.go and applied in SQL.
-type Scope struct {
+// ListScope is which applications a caller may list, decided by policy.go and applied in SQL.
+type ListScope struct {
 	// All: every application (grants managers).
 	All bool
 	// MemberID: applications of the organisations this user is a member of (applicants).
@@ -101,11 +102,11 @@ type Store interface {
 	LockOrganisationRound(ctx context.Context, roundID, organisationID string) error
 	// LiveID returns the id of the organisation's live application to the round, or "".
 	LiveID(ctx context.Context, roundID, organisationID string) (string, error)
-	// Update writes a's mutable fields and status with Version = a.Version, provided the
-	// stored version is still prev (errs.PreconditionFailed otherwise).
-	Update(ctx context.Context, a Application, prev int64) error
+	// Update is the one update path (package change) for application id: ErrNotFound when
+	// absent, ErrStale for a stale If-Match.
+	Update(ctx context.Context, id string, g change.Guard, rule func(*Application) error) (Application, error)
 	// List returns up to p.Fetch() applications in scope matching f, by id.
-	List(ctx context.Context, s Scope, f Filter, p page.Params) ([]Application, error)
+	List(ctx context.Context, s ListScope, f Filter, p page.Params) ([]Application, error)
 	// NextReference returns the round's next reference number (1, 2, …), atomically.
 	NextReference(ctx context.Context, roundID string) (int, error)
 	AddRevision(ctx context.Context, r Revision) error
@@ -148,3 +149,12 @@ var (
 	ErrNotYours             = errs.E(errs.Forbidden, "only members of the applying organisation may do this")
 	ErrManagersOnly         = errs.E(errs.Forbidden, "only grants managers may do this")
 )
+
+// key is an application's place in a keyset page.
+func (a Application) key() string { return a.ID }
+
+// key is a revision's place in a keyset page.
+func (r Revision) key() string { return r.ID }
+
+// key is a history entry's place in a keyset page.
+func (h HistoryEntry) key() string { return h.ID }

@@ -9,18 +9,18 @@ import (
 // assessments (SPEC §1), so the whole resource is closed to it.
 var ErrFinanceNoApplications = errs.E(errs.Forbidden, "finance does not see applications")
 
-// ListScope is which applications actor may list: managers all, applicants those of their
+// ScopeFor is which applications actor may list: managers all, applicants those of their
 // organisations, panel members those assigned to them (none until assignments exist).
-func ListScope(actor auth.Actor) (Scope, error) {
+func ScopeFor(actor auth.Actor) (ListScope, error) {
 	switch {
 	case actor.Is(auth.RoleGrantsManager):
-		return Scope{All: true}, nil
+		return ListScope{All: true}, nil
 	case actor.Is(auth.RoleApplicant):
-		return Scope{MemberID: actor.UserID}, nil
+		return ListScope{MemberID: actor.UserID}, nil
 	case actor.Is(auth.RolePanelMember):
-		return Scope{AssignedTo: actor.UserID}, nil
+		return ListScope{AssignedTo: actor.UserID}, nil
 	}
-	return Scope{}, ErrFinanceNoApplications
+	return ListScope{}, ErrFinanceNoApplications
 }
 
 // Relation is what the service learned about the actor and one application.

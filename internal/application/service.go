@@ -2,14 +2,16 @@ package application
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"constellate/internal/audit"
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 	"constellate/internal/page"
 	"constellate/internal/round"
@@ -30,13 +32,13 @@ type Service struct {
 	store   Store
 	members Memberships
 	rounds  Rounds
-	audit   *audit.Log
+	events  *event.Bus
 	now     func() time.Time
 }
 
 // NewService returns the applications service.
-func NewService(tx Transactor, store Store, members Memberships, rounds Rounds, log *audit.Log, now func() time.Time) *Service {
-	return &Service{tx: tx, store: store, members: members, rounds: rounds, audit: log, now: now}
+func NewService(tx Transactor, store Store, members Memberships, rounds Rounds, events *event.Bus, now func() time.Time) *Service {
+	return &Service{tx: tx, store: store, members: members, rounds: rounds, events: events, now: now}
 }
 
 // relation finds what actor is to a (membership is read in SQL, at the time of the request).
@@ -110,10 +112,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, roundID, organis
 		now := s.now().UTC()
 		if !r.AcceptingNewApplications(now) {
 			if r.EffectiveStatus(now) == round.StatusOpen && now.Before(r.OpensAt) {
-				e := *ErrRoundNotYetOpen
-				e.Message = "the round does not take applications yet: it opens at " + r.OpensAt.UTC().Format(time.RFC3339)
-				e.Err = ErrRoundNotYetOpen
-				return &e
+				return ErrRoundNotYetOpen.Withf("the round does not take applications yet: it opens at %s", r.OpensAt.UTC().Format(time.RFC3339))
 			}
 			return ErrRoundNotAccepting
 		}
@@ -137,8 +136,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, roundID, organis
 			return err
 		}
 		out = a
-		return s.audit.Record(ctx, actor, "application.created", "application", a.ID,
-			map[string]any{"round_id": roundID, "organisation_id": organisationID})
+		return s.events.Publish(ctx, actor, event.ApplicationCreation{ApplicationID: a.ID, RoundID: roundID, OrganisationID: organisationID})
 	})
 	return out.ViewFor(actor), err
 }
@@ -158,24 +156,26 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Applica
 	return a.ViewFor(actor), nil
 }
 
-// List returns a page of the applications actor may see, filtered, by id.
-func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Application, error) {
-	scope, err := ListScope(actor)
+// List returns a page of the applications actor may see, filtered, by id, and the key to
+// continue after ("" on the last page).
+func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Application, string, error) {
+	scope, err := ScopeFor(actor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, errs.Fields{{Field: "status", Message: "is not an application status"}}.Err(errs.Malformed, "the filters are not valid")
+		return nil, "", errs.Fields{{Field: "status", Message: "is not an application status"}}.Err(errs.Malformed, "the filters are not valid")
 	}
 	scope.MaskDecisions = !actor.Is(auth.RoleGrantsManager)
 	list, err := s.store.List(ctx, scope, f, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	list, next := page.Trim(p, list, Application.key)
 	for i := range list {
 		list[i] = list[i].ViewFor(actor)
 	}
-	return list, nil
+	return list, next, nil
 }
 
 // Patch is a change to a draft: nil fields are left as they are; in Answers, a key whose
@@ -214,36 +214,28 @@ func (p Patch) check(d round.Definition) errs.Fields {
 func (s *Service) Update(ctx context.Context, actor auth.Actor, id string, p Patch, ifMatch *int64) (Application, error) {
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, actor, id, true, CanChange)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != a.Version {
-			return ErrStale
-		}
-		if !a.Status.Editable() {
-			return ErrNotEditable
-		}
-		r, err := s.round(ctx, a.RoundID)
-		if err != nil {
-			return err
-		}
-		if err := p.check(r.Definition).Err(errs.Invalid, "some of the changes cannot be saved"); err != nil {
-			return err
-		}
-		changed := p.apply(&a)
-		if len(changed) == 0 {
-			out = a
+		var changed []string
+		var err error
+		out, err = s.change(ctx, actor, id, ifMatch, CanChange, func(a *Application) error {
+			if !a.Status.Editable() {
+				return ErrNotEditable
+			}
+			r, err := s.round(ctx, a.RoundID)
+			if err != nil {
+				return err
+			}
+			if err := p.check(r.Definition).Err(errs.Invalid, "some of the changes cannot be saved"); err != nil {
+				return err
+			}
+			if changed = p.apply(a); len(changed) == 0 {
+				return change.Unchanged
+			}
 			return nil
-		}
-		prev := a.Version
-		a.Version++
-		a.UpdatedAt = s.now().UTC()
-		if err := s.store.Update(ctx, a, prev); err != nil {
+		})
+		if err != nil || len(changed) == 0 {
 			return err
 		}
-		out = a
-		return s.audit.Record(ctx, actor, "application.updated", "application", a.ID, map[string]any{"fields": changed})
+		return s.events.Publish(ctx, actor, event.ApplicationUpdate{ApplicationID: out.ID, Fields: changed})
 	})
 	return out.ViewFor(actor), err
 }
@@ -269,7 +261,7 @@ func (p Patch) apply(a *Application) []string {
 		for k, v := range a.Answers {
 			merged[k] = v
 		}
-		for _, k := range sortedKeys(p.Answers) {
+		for _, k := range slices.Sorted(maps.Keys(p.Answers)) {
 			v := p.Answers[k]
 			if round.Missing(v) {
 				if _, had := merged[k]; had {
@@ -284,13 +276,4 @@ func (p Patch) apply(a *Application) []string {
 		a.Answers = merged
 	}
 	return changed
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package application
 
 import (
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/round"
 )
 
@@ -112,25 +113,25 @@ var transitions = map[Action]map[Status]Status{
 	ActionMarkIneligible: {StatusSubmitted: StatusIneligible},
 }
 
-// AuditAction is the audit event an action writes.
-func (a Action) AuditAction() string {
+// Event is the event an action publishes.
+func (a Action) Event() event.Name {
 	switch a {
 	case ActionSubmit:
-		return "application.submitted"
+		return event.ApplicationSubmitted
 	case ActionRequestInfo:
-		return "application.info_requested"
+		return event.ApplicationInfoRequested
 	case ActionStartAssessment:
-		return "application.assessment_started"
+		return event.ApplicationAssessmentStarted
 	case ActionAward:
-		return "application.awarded"
+		return event.ApplicationAwarded
 	case ActionDecline:
-		return "application.declined"
+		return event.ApplicationDeclined
 	case ActionWithdraw:
-		return "application.withdrawn"
+		return event.ApplicationWithdrawn
 	case ActionMarkIneligible:
-		return "application.marked_ineligible"
+		return event.ApplicationMarkedIneligible
 	}
-	return "application." + string(a)
+	return ""
 }
 
 // ErrIllegalTransition is returned (as a copy naming the states) when an action does not
@@ -141,10 +142,7 @@ var ErrIllegalTransition = errs.E(errs.Conflict, "the application's status does 
 func (s Status) Next(action Action) (Status, error) {
 	to, ok := transitions[action][s]
 	if !ok {
-		e := *ErrIllegalTransition
-		e.Message = "an application that is " + string(s) + " cannot be " + pastTense(action)
-		e.Err = ErrIllegalTransition
-		return s, &e
+		return s, ErrIllegalTransition.Withf("an application that is %s cannot be %s", s, pastTense(action))
 	}
 	return to, nil
 }

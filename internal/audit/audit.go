@@ -69,9 +69,11 @@ func (l *Log) Record(ctx context.Context, actor auth.Actor, action, entityType, 
 	})
 }
 
-// List returns events, newest first, for managers.
-func (l *Log) List(ctx context.Context, f Filter, p page.Params) ([]Event, error) {
-	return l.store.List(ctx, f, p)
+// List returns a page of events, newest first, for managers, and the key to continue
+// after ("" on the last page).
+func (l *Log) List(ctx context.Context, f Filter, p page.Params) ([]Event, string, error) {
+	events, err := l.store.List(ctx, f, p)
+	return page.Cut(p, events, err, func(e Event) string { return e.ID })
 }
 
 type requestIDKey struct{}

@@ -112,7 +112,7 @@ func TestSeed(t *testing.T) {
 		}
 
 		// Rounds: one open (opened in the past, closing in the future), one closed.
-		rounds, err := srv.Rounds.Rounds(ctx, manager, round.Filter{}, all)
+		rounds, _, err := srv.Rounds.Rounds(ctx, manager, round.Filter{}, all)
 		if err != nil || len(rounds) != 2 {
 			t.Fatalf("rounds: %d (%v)", len(rounds), err)
 		}
@@ -154,7 +154,7 @@ func TestSeed(t *testing.T) {
 		ref := regexp.MustCompile(`^(SBS|SPK)\d{2}-\d{4}$`)
 		submittedOnce := 0
 		for _, s := range application.Statuses {
-			list, err := srv.Applications.List(ctx, manager, application.Filter{Status: s}, all)
+			list, _, err := srv.Applications.List(ctx, manager, application.Filter{Status: s}, all)
 			if err != nil || len(list) != wantApps[s] {
 				t.Fatalf("%s applications: %d (%v), want %d", s, len(list), err, wantApps[s])
 			}
@@ -181,12 +181,12 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		// Every change went through the services: one audit event per submission.
-		events, err := srv.Audit.List(ctx, audit.Filter{Action: "application.submitted"}, all)
+		events, _, err := srv.Audit.List(ctx, audit.Filter{Action: "application.submitted"}, all)
 		if err != nil || len(events) != submittedOnce {
 			t.Fatalf("application.submitted events: %d (%v), want %d", len(events), err, submittedOnce)
 		}
 		// The seed happened in story order: the log (newest first) has its times descending.
-		seeded, err := srv.Audit.List(ctx, audit.Filter{}, all)
+		seeded, _, err := srv.Audit.List(ctx, audit.Filter{}, all)
 		if err != nil || len(seeded) < 60 {
 			t.Fatalf("audit events: %d %v", len(seeded), err)
 		}

@@ -41,6 +41,10 @@ type Error struct {
 	Fields  []FieldError      // for Malformed and Invalid: every problem at once
 	Meta    map[string]string // extra members for the problem document, e.g. existing_id
 	Err     error             // the cause, logged but never shown
+
+	// sentinel is the package-level error this one was made from (Withf, WithFields,
+	// WithMeta), nil when it is one itself: errors.Is matches on it, not on the message.
+	sentinel *Error
 }
 
 // Error implements error.
@@ -62,14 +66,43 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes sentinel errors match by code and message, so errors.Is(err, round.ErrClosed)
-// holds for a copy that carries extra fields or a cause.
+// Is makes a sentinel match the errors made from it, by code and by the sentinel's
+// identity: errors.Is(err, round.ErrClosed) holds for a copy with a specific message,
+// fields or meta, and never for another package's sentinel that happens to share a message.
 func (e *Error) Is(target error) bool {
-	var t *Error
-	if !errors.As(target, &t) {
-		return false
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.origin() == e.origin()
+}
+
+// origin is the sentinel e was made from, or e itself.
+func (e *Error) origin() *Error {
+	if e.sentinel != nil {
+		return e.sentinel
 	}
-	return t.Code == e.Code && t.Message == e.Message
+	return e
+}
+
+// derive returns a copy of e that still matches e with errors.Is.
+func (e *Error) derive() *Error {
+	c := *e
+	c.sentinel = e.origin()
+	return &c
+}
+
+// Withf returns a copy of the sentinel e with a specific message (saying when, or which),
+// still matched by errors.Is(err, e).
+func (e *Error) Withf(format string, args ...any) *Error {
+	c := e.derive()
+	c.Message = fmt.Sprintf(format, args...)
+	return c
+}
+
+// WithFields returns a copy of the sentinel e listing field problems, still matched by
+// errors.Is(err, e).
+func (e *Error) WithFields(fields []FieldError) *Error {
+	c := e.derive()
+	c.Fields = append([]FieldError(nil), fields...)
+	return c
 }
 
 // E builds an error with a code and a client-safe message.
@@ -107,13 +140,13 @@ func CodeOf(err error) Code {
 
 // WithMeta returns a copy of e with one extra problem member.
 func (e *Error) WithMeta(key, value string) *Error {
-	c := *e
+	c := e.derive()
 	c.Meta = make(map[string]string, len(e.Meta)+1)
 	for k, v := range e.Meta {
 		c.Meta[k] = v
 	}
 	c.Meta[key] = value
-	return &c
+	return c
 }
 
 // Fields collects field problems so a validator can report every one at once.

@@ -21,16 +21,23 @@ func TestCodeOf(t *testing.T) {
 	}
 }
 
-func TestIsMatchesByCodeAndMessage(t *testing.T) {
-	withCause := &Error{Code: Conflict, Message: "the round is closed", Err: errors.New("db"), Fields: []FieldError{{"a", "b"}}}
-	if !errors.Is(withCause, errClosed) || !errors.Is(fmt.Errorf("x: %w", withCause), errClosed) {
-		t.Error("a copy of a sentinel with extras does not match it")
+func TestIsMatchesBySentinelIdentity(t *testing.T) {
+	specific := errClosed.Withf("the round closed on %s", "2025-03-31")
+	withFields := errClosed.WithFields([]FieldError{{"a", "b"}}).WithMeta("existing_id", "x")
+	for name, err := range map[string]error{"Withf": specific, "WithFields+WithMeta": withFields, "wrapped": fmt.Errorf("x: %w", specific)} {
+		if !errors.Is(err, errClosed) {
+			t.Errorf("%s: a copy of a sentinel does not match it", name)
+		}
 	}
-	if errors.Is(E(Conflict, "another"), errClosed) || errors.Is(E(Invalid, "the round is closed"), errClosed) {
+	if specific.Message != "the round closed on 2025-03-31" || errClosed.Message != "the round is closed" {
+		t.Errorf("Withf changed the sentinel or lost the message: %q / %q", specific.Message, errClosed.Message)
+	}
+	sameMessage := E(Conflict, "the round is closed") // another package's sentinel with the same words
+	if errors.Is(sameMessage, errClosed) || errors.Is(errClosed, sameMessage) || errors.Is(sameMessage.Withf("x"), errClosed) {
+		t.Error("two sentinels with the same message match each other")
+	}
+	if errors.Is(E(Conflict, "another"), errClosed) || errors.Is(errors.New("the round is closed"), errClosed) {
 		t.Error("different errors match")
-	}
-	if errors.Is(errors.New("the round is closed"), errClosed) {
-		t.Error("a foreign error matches")
 	}
 }
 

@@ -61,7 +61,7 @@ func (f *fixture) useCase(body string, fail error) func(ctx context.Context) (id
 
 func (f *fixture) events(t *testing.T) int {
 	t.Helper()
-	ev, err := f.audit.List(context.Background(), audit.Filter{}, page.Params{Limit: 200})
+	ev, _, err := f.audit.List(context.Background(), audit.Filter{}, page.Params{Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 	"constellate/internal/page"
 )
@@ -44,8 +45,8 @@ var dummySecretHash = auth.HashSecret("no such client")
 
 // CreateClient makes a machine client. The secret is returned this once.
 func (s *Service) CreateClient(ctx context.Context, actor auth.Actor, name string) (Client, string, error) {
-	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
-		return Client{}, "", ErrManagersOnly
+	if err := CanManageAccounts(actor); err != nil {
+		return Client{}, "", err
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
@@ -58,7 +59,7 @@ func (s *Service) CreateClient(ctx context.Context, actor auth.Actor, name strin
 		if err := s.store.CreateClient(ctx, c); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "client.created", "client", c.ID, map[string]any{"name": c.Name, "client_id": c.ClientID})
+		return s.events.Publish(ctx, actor, event.ClientChange{Kind: event.ClientCreated, ID: c.ID, Name: c.Name, ClientID: c.ClientID})
 	})
 	if err != nil {
 		return Client{}, "", err
@@ -66,25 +67,27 @@ func (s *Service) CreateClient(ctx context.Context, actor auth.Actor, name strin
 	return c, secret, nil
 }
 
-// ListClients lists the active machine clients (grants managers).
-func (s *Service) ListClients(ctx context.Context, actor auth.Actor, p page.Params) ([]Client, error) {
-	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
-		return nil, ErrManagersOnly
+// ListClients lists a page of the active machine clients (grants managers) and the key
+// to continue after ("" on the last page).
+func (s *Service) ListClients(ctx context.Context, actor auth.Actor, p page.Params) ([]Client, string, error) {
+	if err := CanManageAccounts(actor); err != nil {
+		return nil, "", err
 	}
-	return s.store.ListClients(ctx, p)
+	list, err := s.store.ListClients(ctx, p)
+	return page.Cut(p, list, err, func(c Client) string { return c.ID })
 }
 
 // RevokeClient deletes a machine client: its credentials and every token it holds stop
 // working at once (Authenticate checks the client on every request).
 func (s *Service) RevokeClient(ctx context.Context, actor auth.Actor, id string) error {
-	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
-		return ErrManagersOnly
+	if err := CanManageAccounts(actor); err != nil {
+		return err
 	}
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.RevokeClient(ctx, id, s.now().UTC()); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "client.revoked", "client", id, nil)
+		return s.events.Publish(ctx, actor, event.ClientChange{Kind: event.ClientRevoked, ID: id})
 	})
 }
 

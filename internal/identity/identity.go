@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 )
 
@@ -59,7 +59,7 @@ type Service struct {
 	tx     Transactor
 	store  Store
 	tokens *auth.Tokens
-	audit  *audit.Log
+	events *event.Bus
 	now    func() time.Time
 	// Policy holds the lifetimes and limits; NewService sets the defaults.
 	Policy Policy
@@ -80,8 +80,8 @@ var DefaultPolicy = Policy{RefreshTTL: 30 * 24 * time.Hour, FamilyLifetime: 90 *
 	ReuseGrace: 10 * time.Second, InvitationTTL: 7 * 24 * time.Hour}
 
 // NewService returns the identity service.
-func NewService(tx Transactor, store Store, tokens *auth.Tokens, log *audit.Log, now func() time.Time) *Service {
-	return &Service{tx: tx, store: store, tokens: tokens, audit: log, now: now, Policy: DefaultPolicy, limits: newLimits(now)}
+func NewService(tx Transactor, store Store, tokens *auth.Tokens, events *event.Bus, now func() time.Time) *Service {
+	return &Service{tx: tx, store: store, tokens: tokens, events: events, now: now, Policy: DefaultPolicy, limits: newLimits(now)}
 }
 
 // Tokens exposes the token issuer (for the JWKS endpoint).
@@ -184,7 +184,7 @@ func (s *Service) insert(ctx context.Context, actor auth.Actor, u User) error {
 	if actor.Anonymous() {
 		actor = auth.Actor{UserID: u.ID, Role: u.Role}
 	}
-	return s.audit.Record(ctx, actor, "user.created", "user", u.ID, map[string]any{"role": string(u.Role), "email": u.Email})
+	return s.events.Publish(ctx, actor, event.UserAccount{UserID: u.ID, Role: string(u.Role), Email: u.Email})
 }
 
 // Register makes an applicant account (self-service).
@@ -225,7 +225,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Actor, e
 
 // User returns the caller's own account.
 func (s *Service) User(ctx context.Context, actor auth.Actor) (User, error) {
-	if actor.Anonymous() || actor.Machine {
+	if HasAccount(actor) != nil {
 		return User{}, errs.E(errs.NotFound, "user not found")
 	}
 	return s.store.UserByID(ctx, actor.UserID)
@@ -235,8 +235,8 @@ func (s *Service) User(ctx context.Context, actor auth.Actor) (User, error) {
 // access tokens carrying the old role stop working at once; their sessions (refresh tokens)
 // go on, and the next refresh carries the new role.
 func (s *Service) SetRole(ctx context.Context, actor auth.Actor, userID string, role auth.Role) (User, error) {
-	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
-		return User{}, ErrManagersOnly
+	if err := CanManageAccounts(actor); err != nil {
+		return User{}, err
 	}
 	if !role.Valid() {
 		return User{}, (errs.Fields{{Field: "role", Message: "must be one of applicant, panel_member, grants_manager, finance"}}).Err(errs.Invalid, "the role is not valid")
@@ -261,7 +261,7 @@ func (s *Service) SetRole(ctx context.Context, actor auth.Actor, userID string, 
 		if u, err = s.store.UserByID(ctx, userID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "user.role_changed", "user", userID, map[string]any{"from": string(old.Role), "to": string(role)})
+		return s.events.Publish(ctx, actor, event.RoleChange{UserID: userID, From: string(old.Role), To: string(role)})
 	})
 	return u, err
 }

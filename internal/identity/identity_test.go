@@ -12,6 +12,7 @@ import (
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/identity"
 	"constellate/internal/ids"
 	"constellate/internal/store"
@@ -22,7 +23,7 @@ func newService(t *testing.T, db *store.DB) *identity.Service {
 	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	tokens := auth.NewTokens(auth.NewKeySet(auth.NewKey(priv)), "iss", "api", 15*time.Minute, time.Now, ids.New)
-	return identity.NewService(db, store.NewIdentityStore(db), tokens, audit.NewLog(store.NewAuditStore(db), time.Now, ids.New), time.Now)
+	return identity.NewService(db, store.NewIdentityStore(db), tokens, event.NewBus(audit.NewLog(store.NewAuditStore(db), time.Now, ids.New)), time.Now)
 }
 
 const pw = "a service test passphrase"

@@ -6,6 +6,7 @@ import (
 
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 )
 
@@ -42,8 +43,8 @@ var invitable = map[auth.Role]bool{auth.RolePanelMember: true, auth.RoleGrantsMa
 
 // Invite creates an invitation (grants managers). The token is returned this once.
 func (s *Service) Invite(ctx context.Context, actor auth.Actor, email string, role auth.Role) (Invitation, string, error) {
-	if !actor.Is(auth.RoleGrantsManager) || actor.Machine {
-		return Invitation{}, "", ErrManagersOnly
+	if err := CanManageAccounts(actor); err != nil {
+		return Invitation{}, "", err
 	}
 	var f errs.Fields
 	email, ok := normaliseEmail(email)
@@ -71,7 +72,7 @@ func (s *Service) Invite(ctx context.Context, actor auth.Actor, email string, ro
 		}
 		// Seam for the notifications issue: enqueue the invitation email (with the token, to
 		// inv.Email) in the outbox here, inside this transaction, so it leaves after commit.
-		return s.audit.Record(ctx, actor, "invitation.created", "invitation", inv.ID, map[string]any{"email": inv.Email, "role": string(role)})
+		return s.events.Publish(ctx, actor, event.Invitation{Kind: event.InvitationCreated, ID: inv.ID, Email: inv.Email, Role: string(role)})
 	})
 	if err != nil {
 		return Invitation{}, "", err
@@ -106,7 +107,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		if err := s.store.AcceptInvitation(ctx, inv.ID, u.ID, s.now().UTC()); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "invitation.accepted", "invitation", inv.ID, map[string]any{"user_id": u.ID})
+		return s.events.Publish(ctx, actor, event.Invitation{Kind: event.InvitationAccepted, ID: inv.ID, UserID: u.ID})
 	})
 	return u, err
 }

@@ -7,6 +7,7 @@ import (
 
 	"constellate/internal/auth"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 )
 
@@ -97,7 +98,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		if sess, err = s.startSession(ctx, u); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, auth.Actor{UserID: u.ID, Role: u.Role}, "session.started", "user", u.ID, nil)
+		return s.events.Publish(ctx, auth.Actor{UserID: u.ID, Role: u.Role}, event.Session{Kind: event.SessionStarted, UserID: u.ID})
 	})
 	return sess, err
 }
@@ -162,8 +163,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 			if err := s.store.RevokeRefreshFamily(ctx, f.ID, now); err != nil {
 				return err
 			}
-			return s.audit.Record(ctx, auth.Actor{UserID: f.UserID}, "session.replay_detected", "user", f.UserID,
-				map[string]any{"family_id": f.ID})
+			return s.events.Publish(ctx, auth.Actor{UserID: f.UserID}, event.Session{Kind: event.SessionReplayDetected, UserID: f.UserID, FamilyID: f.ID})
 		}
 		if !now.Before(t.ExpiresAt) || !now.Before(f.ExpiresAt) {
 			return ErrBadRefresh
@@ -202,15 +202,15 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 		if err := s.store.RevokeRefreshFamily(ctx, f.ID, s.now().UTC()); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, auth.Actor{UserID: f.UserID}, "session.ended", "user", f.UserID, map[string]any{"family_id": f.ID})
+		return s.events.Publish(ctx, auth.Actor{UserID: f.UserID}, event.Session{Kind: event.SessionEnded, UserID: f.UserID, FamilyID: f.ID})
 	})
 }
 
 // LogoutAll ends every session of the caller: all refresh families are revoked and
 // token_version is bumped, so every access token already issued stops working at once.
 func (s *Service) LogoutAll(ctx context.Context, actor auth.Actor) error {
-	if actor.Machine {
-		return ErrNoUser
+	if err := HasAccount(actor); err != nil {
+		return err
 	}
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.LockUser(ctx, actor.UserID); err != nil {
@@ -219,7 +219,7 @@ func (s *Service) LogoutAll(ctx context.Context, actor auth.Actor) error {
 		if err := s.endAllSessions(ctx, actor.UserID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "session.ended_everywhere", "user", actor.UserID, nil)
+		return s.events.Publish(ctx, actor, event.Session{Kind: event.SessionEndedEverywhere, UserID: actor.UserID})
 	})
 }
 
@@ -235,8 +235,8 @@ func (s *Service) endAllSessions(ctx context.Context, userID string) error {
 // session ends (refresh families revoked, token_version bumped); the caller gets a new one.
 // Wrong current passwords count towards the account's login-failure limit.
 func (s *Service) ChangePassword(ctx context.Context, actor auth.Actor, current, next string) (Session, error) {
-	if actor.Machine || actor.Anonymous() {
-		return Session{}, ErrNoUser
+	if err := HasAccount(actor); err != nil {
+		return Session{}, err
 	}
 	u, err := s.store.UserByID(ctx, actor.UserID)
 	if err != nil {
@@ -284,7 +284,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor auth.Actor, current,
 		if u, err = s.store.UserByID(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, actor, "user.password_changed", "user", u.ID, nil); err != nil {
+		if err := s.events.Publish(ctx, actor, event.PasswordChange{UserID: u.ID}); err != nil {
 			return err
 		}
 		sess, err = s.startSession(ctx, u)

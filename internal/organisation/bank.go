@@ -8,7 +8,9 @@ import (
 	"unicode/utf8"
 
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 )
 
 // HeldBy says whose account receives the grant.
@@ -171,61 +173,83 @@ func (s *Service) SetBankAccount(ctx context.Context, actor auth.Actor, orgID st
 		if err := d.Validate(); err != nil {
 			return err
 		}
-		now := s.now().UTC()
-		prev, err := s.store.BankAccount(ctx, orgID, true)
-		first := errs.CodeOf(err) == errs.NotFound
-		if err != nil && !first {
+		_, err = s.store.BankAccount(ctx, orgID, true)
+		if errs.CodeOf(err) == errs.NotFound {
+			return s.createBankAccount(ctx, actor, orgID, ifMatch, d, &out)
+		}
+		if err != nil {
 			return err
 		}
-		if ifMatch != nil && (first || *ifMatch != prev.Version) {
-			return ErrStale
+		return s.replaceBankAccount(ctx, actor, orgID, ifMatch, d, &out)
+	})
+	return out, err
+}
+
+// createBankAccount gives an organisation its first bank account.
+func (s *Service) createBankAccount(ctx context.Context, actor auth.Actor, orgID string, ifMatch *int64, d BankDetails, out *BankAccount) error {
+	if ifMatch != nil {
+		return ErrStale // there is no version to match
+	}
+	keyID, sealed, err := s.seal(orgID, d)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	a := SealedBankAccount{ID: s.newID(), OrganisationID: orgID, KeyID: keyID, Sealed: sealed, Last4: last(d.AccountNumber, 4),
+		ChangedAt: now, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateBankAccount(ctx, a); err != nil {
+		return err
+	}
+	*out = view(a, d, BankMasked)
+	return s.events.Publish(ctx, actor, event.BankAccount{Kind: event.BankAccountCreated, OrganisationID: orgID,
+		AccountNumber: "****" + a.Last4, HeldBy: string(d.HeldBy)})
+}
+
+// replaceBankAccount replaces an organisation's bank account with different details (the
+// same details again change nothing), starting the cooling-off period and naming the
+// owners to notify in the event.
+func (s *Service) replaceBankAccount(ctx context.Context, actor auth.Actor, orgID string, ifMatch *int64, d BankDetails, out *BankAccount) error {
+	var previousLast4 string
+	a, err := s.store.UpdateBankAccount(ctx, orgID, change.Guard{IfMatch: ifMatch, At: s.now()}, func(a *SealedBankAccount) error {
+		old, err := s.open(*a)
+		if err != nil {
+			return err
 		}
-		if !first {
-			old, err := s.open(prev)
-			if err != nil {
-				return err
-			}
-			if old == d {
-				out = view(prev, d, BankMasked)
-				return nil
-			}
+		if old == d {
+			return change.Unchanged
 		}
 		keyID, sealed, err := s.seal(orgID, d)
 		if err != nil {
 			return err
 		}
-		a := SealedBankAccount{ID: s.newID(), OrganisationID: orgID, KeyID: keyID, Sealed: sealed, Last4: last(d.AccountNumber, 4),
-			ChangedAt: now, Version: 1, CreatedAt: now, UpdatedAt: now}
-		changes := map[string]any{"account_number": "****" + a.Last4, "held_by": string(d.HeldBy)}
-		if first {
-			if err := s.store.CreateBankAccount(ctx, a); err != nil {
-				return err
-			}
-			out = view(a, d, BankMasked)
-			return s.audit.Record(ctx, actor, "bank_account.created", "bank_account", orgID, changes)
-		}
-		a.ID, a.CreatedAt, a.Version = prev.ID, prev.CreatedAt, prev.Version+1
+		previousLast4 = a.Last4
+		a.KeyID, a.Sealed, a.Last4, a.ChangedAt = keyID, sealed, last(d.AccountNumber, 4), s.now().UTC()
+		a.CoolingOffUntil = nil
 		if s.coolingOff > 0 {
-			until := now.Add(s.coolingOff)
+			until := a.ChangedAt.Add(s.coolingOff)
 			a.CoolingOffUntil = &until
-			changes["cooling_off_until"] = until.Format(time.RFC3339)
 		}
-		if err := s.store.UpdateBankAccount(ctx, a); err != nil {
-			return err
-		}
-		owners, err := s.store.OwnerIDs(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		changes["previous_account_number"] = "****" + prev.Last4
-		// TODO(notifications): this event is the seam for "notify the owners of a bank
-		// change" (SPEC §4). The notification issue queues one message per id in
-		// notify_owner_ids, in this same transaction, from an outbox row written here.
-		changes["notify_owner_ids"] = owners
-		out = view(a, d, BankMasked)
-		return s.audit.Record(ctx, actor, "bank_account.replaced", "bank_account", orgID, changes)
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return err
+	}
+	*out = view(a, d, BankMasked)
+	if previousLast4 == "" {
+		return nil // the same details again
+	}
+	owners, err := s.store.OwnerIDs(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	ev := event.BankAccount{Kind: event.BankAccountReplaced, OrganisationID: orgID, AccountNumber: "****" + a.Last4,
+		HeldBy: string(d.HeldBy), PreviousAccountNumber: "****" + previousLast4, NotifyOwnerIDs: owners}
+	if a.CoolingOffUntil != nil {
+		ev.CoolingOffUntil = a.CoolingOffUntil.Format(time.RFC3339)
+	}
+	// The owners are told of the change by the notifications capability, subscribing to
+	// bank_account.replaced (SPEC §4); NotifyOwnerIDs names them.
+	return s.events.Publish(ctx, actor, ev)
 }
 
 // BankAccount returns an organisation's bank account as actor may see it: in full to
@@ -265,7 +289,7 @@ func (s *Service) BankAccount(ctx context.Context, actor auth.Actor, orgID strin
 		if v != BankFull {
 			return nil
 		}
-		return s.audit.Record(ctx, actor, "bank_account.read", "bank_account", orgID, map[string]any{"account_number": "****" + a.Last4})
+		return s.events.Publish(ctx, actor, event.BankAccount{Kind: event.BankAccountRead, OrganisationID: orgID, AccountNumber: "****" + a.Last4})
 	})
 	return out, err
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"constellate/internal/change"
 	"constellate/internal/errs"
 	"constellate/internal/page"
 )
@@ -97,7 +98,9 @@ type Store interface {
 	// Organisation loads one; forUpdate locks its row until the transaction ends (it also
 	// serialises changes to the organisation's members and bank account).
 	Organisation(ctx context.Context, id string, forUpdate bool) (Organisation, error)
-	UpdateOrganisation(ctx context.Context, o Organisation) error
+	// UpdateOrganisation is the one update path (package change) for organisation id:
+	// ErrStale for a stale If-Match.
+	UpdateOrganisation(ctx context.Context, id string, g change.Guard, rule func(*Organisation) error) (Organisation, error)
 	ListOrganisations(ctx context.Context, s ListScope, p page.Params) ([]Organisation, error)
 
 	AddMembership(ctx context.Context, m Membership) error // errs.Conflict when already a member
@@ -111,7 +114,9 @@ type Store interface {
 
 	BankAccount(ctx context.Context, orgID string, forUpdate bool) (SealedBankAccount, error)
 	CreateBankAccount(ctx context.Context, a SealedBankAccount) error
-	UpdateBankAccount(ctx context.Context, a SealedBankAccount) error
+	// UpdateBankAccount is the one update path (package change) for the bank account of
+	// organisation orgID: ErrStale for a stale If-Match.
+	UpdateBankAccount(ctx context.Context, orgID string, g change.Guard, rule func(*SealedBankAccount) error) (SealedBankAccount, error)
 }
 
 // Transactor runs fn in one transaction carried in ctx.

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"constellate/internal/audit"
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 	"constellate/internal/page"
 )
@@ -20,7 +21,7 @@ type Service struct {
 	tx         Transactor
 	store      Store
 	sealer     Sealer
-	audit      *audit.Log
+	events     *event.Bus
 	now        func() time.Time
 	coolingOff time.Duration
 	newID      func() string
@@ -28,8 +29,8 @@ type Service struct {
 
 // NewService returns the organisation service. coolingOff is how long payments to an
 // organisation stay blocked after its bank account is replaced.
-func NewService(tx Transactor, store Store, sealer Sealer, log *audit.Log, now func() time.Time, coolingOff time.Duration) *Service {
-	return &Service{tx: tx, store: store, sealer: sealer, audit: log, now: now, coolingOff: coolingOff, newID: ids.New}
+func NewService(tx Transactor, store Store, sealer Sealer, events *event.Bus, now func() time.Time, coolingOff time.Duration) *Service {
+	return &Service{tx: tx, store: store, sealer: sealer, events: events, now: now, coolingOff: coolingOff, newID: ids.New}
 }
 
 // relation is actor's membership role in orgID ("" when none). Only applicant accounts
@@ -86,8 +87,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, d Details) (Orga
 		if err := s.store.AddMembership(ctx, m); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "organisation.created", "organisation", o.ID,
-			map[string]any{"name": o.Name, "owner_id": actor.UserID})
+		return s.events.Publish(ctx, actor, event.OrganisationCreation{OrganisationID: o.ID, Name: o.Name, OwnerID: actor.UserID})
 	})
 	return o, err
 }
@@ -102,11 +102,7 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Organis
 // continue after ("" on the last page).
 func (s *Service) List(ctx context.Context, actor auth.Actor, p page.Params) ([]Organisation, string, error) {
 	items, err := s.store.ListOrganisations(ctx, ScopeFor(actor), p)
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := page.Trim(p, items, func(o Organisation) string { return o.ID })
-	return items, next, nil
+	return page.Cut(p, items, err, func(o Organisation) string { return o.ID })
 }
 
 // Update changes an organisation's details with apply (owners only). ifMatch, when not
@@ -115,34 +111,34 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, p page.Params) ([]
 func (s *Service) Update(ctx context.Context, actor auth.Actor, id string, ifMatch *int64, apply func(*Details)) (Organisation, error) {
 	var out Organisation
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		o, rel, err := s.load(ctx, actor, id, true)
-		if err != nil {
-			return err
-		}
-		if err := CanEdit(actor, rel); err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != o.Version {
-			return ErrStale
-		}
-		before := o.Details
-		before.LedBy = append([]LedBy(nil), o.LedBy...)
-		apply(&o.Details)
-		if err := o.Details.Validate(); err != nil {
-			return err
-		}
-		changed := changedFields(before, o.Details)
-		if len(changed) == 0 {
-			out = o
+		var changed []string
+		var err error
+		out, err = s.store.UpdateOrganisation(ctx, id, change.Guard{IfMatch: ifMatch, At: s.now()}, func(o *Organisation) error {
+			rel, err := s.relation(ctx, actor, o.ID)
+			if err != nil {
+				return err
+			}
+			if err := CanRead(actor, rel); err != nil {
+				return err
+			}
+			if err := CanEdit(actor, rel); err != nil {
+				return err
+			}
+			before := o.Details
+			before.LedBy = append([]LedBy(nil), o.LedBy...)
+			apply(&o.Details)
+			if err := o.Details.Validate(); err != nil {
+				return err
+			}
+			if changed = changedFields(before, o.Details); len(changed) == 0 {
+				return change.Unchanged
+			}
 			return nil
-		}
-		o.Version++
-		o.UpdatedAt = s.now().UTC()
-		if err := s.store.UpdateOrganisation(ctx, o); err != nil {
+		})
+		if err != nil || len(changed) == 0 {
 			return err
 		}
-		out = o
-		return s.audit.Record(ctx, actor, "organisation.updated", "organisation", o.ID, map[string]any{"fields": changed})
+		return s.events.Publish(ctx, actor, event.OrganisationUpdate{OrganisationID: out.ID, Fields: changed})
 	})
 	return out, err
 }
@@ -180,11 +176,7 @@ func (s *Service) Members(ctx context.Context, actor auth.Actor, orgID string, p
 		return nil, "", err
 	}
 	items, err := s.store.Members(ctx, orgID, p)
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := page.Trim(p, items, func(m Member) string { return m.ID })
-	return items, next, nil
+	return page.Cut(p, items, err, func(m Member) string { return m.ID })
 }
 
 // NewMember names an existing applicant account to add, by Email or UserID (exactly one).
@@ -227,8 +219,7 @@ func (s *Service) AddMember(ctx context.Context, actor auth.Actor, orgID string,
 			return err
 		}
 		out = Member{Membership: m, Name: u.Name, Email: u.Email}
-		return s.audit.Record(ctx, actor, "membership.added", "organisation", orgID,
-			map[string]any{"user_id": u.ID, "membership_role": string(n.Role)})
+		return s.events.Publish(ctx, actor, event.Membership{Kind: event.MembershipAdded, OrganisationID: orgID, UserID: u.ID, Role: string(n.Role)})
 	})
 	return out, err
 }
@@ -293,8 +284,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Actor, orgID, use
 		if err := s.store.RemoveMembership(ctx, orgID, userID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "membership.removed", "organisation", orgID,
-			map[string]any{"user_id": userID, "membership_role": string(m.Role)})
+		return s.events.Publish(ctx, actor, event.Membership{Kind: event.MembershipRemoved, OrganisationID: orgID, UserID: userID, Role: string(m.Role)})
 	})
 }
 

@@ -39,3 +39,13 @@ func Trim[T any](p Params, items []T, key func(T) string) ([]T, string) {
 	items = items[:n]
 	return items, key(items[n-1])
 }
+
+// Cut is Trim applied to a store's answer, passing its error through: the one way a
+// service turns a fetched page into (items, next key, error).
+func Cut[T any](p Params, items []T, err error, key func(T) string) ([]T, string, error) {
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := Trim(p, items, key)
+	return items, next, nil
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func ValidateAnswer(q Question, v any) error {
 		}
 	case SingleChoice:
 		s, ok := v.(string)
-		if !ok || !contains(q.Options, s) {
+		if !ok || !slices.Contains(q.Options, s) {
 			return bad("must be one of: %s", strings.Join(q.Options, ", "))
 		}
 	case MultiChoice:
@@ -126,7 +127,7 @@ func ValidateAnswer(q Question, v any) error {
 		}
 		seen := map[string]bool{}
 		for _, s := range list {
-			if !contains(q.Options, s) {
+			if !slices.Contains(q.Options, s) {
 				return bad("%q is not one of: %s", s, strings.Join(q.Options, ", "))
 			}
 			if seen[s] {
@@ -231,15 +232,6 @@ func stringList(v any) ([]string, bool) {
 		return out, true
 	}
 	return nil, false
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 func validEmail(s string) bool {

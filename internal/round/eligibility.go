@@ -1,5 +1,7 @@
 package round
 
+import "slices"
+
 // Result is the outcome of an eligibility check.
 type Result struct {
 	Eligible bool     `json:"eligible" validate:"required"`
@@ -78,7 +80,7 @@ func matches(q Question, v, want any) bool {
 		if !ok || !ok2 {
 			return false
 		}
-		return contains(list, w)
+		return slices.Contains(list, w)
 	case Number, Money:
 		a, ok := number(v)
 		b, ok2 := number(want)

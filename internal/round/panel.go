@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/ids"
 )
 
@@ -127,50 +129,25 @@ func (s *Service) SetPanel(ctx context.Context, actor auth.Actor, id string, use
 	}
 	var out Panel
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		r, err := s.store.Round(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != r.Version {
-			return ErrStale
-		}
-		if r.Status.rank() > panelEditableUntil.rank() {
-			e := *ErrFrozen
-			e.Fields = errs.Fields{{Field: "user_ids", Message: "the panel can no longer change: the round is " + string(r.Status)}}
-			return &e
-		}
-		roles, err := s.store.UserRoles(ctx, validIDs(userIDs))
-		if err != nil {
-			return err
-		}
-		wanted, err := checkPanelIDs(userIDs, roles)
-		if err != nil {
-			return err
-		}
-		current, err := s.store.PanelMembers(ctx, id)
-		if err != nil {
-			return err
-		}
-		added, removed := panelDiff(current, wanted)
-		now := s.Now()
-		if len(added)+len(removed) > 0 {
-			for _, u := range removed {
-				if err := s.store.RemovePanelMember(ctx, id, u); err != nil {
-					return err
-				}
+		var added, removed []string
+		r, err := s.store.UpdateRound(ctx, id, s.guard(ifMatch), func(r *Round) error {
+			if r.Status.rank() > panelEditableUntil.rank() {
+				return ErrFrozen.WithFields(errs.Fields{{Field: "user_ids", Message: "the panel can no longer change: the round is " + string(r.Status)}})
 			}
-			for _, u := range added {
-				if err := s.store.AddPanelMember(ctx, id, u, now); err != nil {
-					return err
-				}
-			}
-			r.Version++
-			r.UpdatedAt = now
-			if err := s.store.UpdateRound(ctx, r); err != nil {
+			var err error
+			if added, removed, err = s.replacePanel(ctx, r.ID, userIDs); err != nil {
 				return err
 			}
-			if err := s.audit.Record(ctx, actor, "round.panel_changed", "round", r.ID,
-				map[string]any{"added": added, "removed": removed}); err != nil {
+			if len(added)+len(removed) == 0 {
+				return change.Unchanged
+			}
+			return nil // the round's version counts panel changes too (its ETag guards PUT /panel)
+		})
+		if err != nil {
+			return err
+		}
+		if len(added)+len(removed) > 0 {
+			if err := s.events.Publish(ctx, actor, event.PanelChange{RoundID: r.ID, Added: added, Removed: removed}); err != nil {
 				return err
 			}
 		}
@@ -182,6 +159,36 @@ func (s *Service) SetPanel(ctx context.Context, actor auth.Actor, id string, use
 		return nil
 	})
 	return out, err
+}
+
+// replacePanel makes the round's panel exactly userIDs (each a panel_member user: 422
+// naming user_ids[i] otherwise) and says who joined and who left.
+func (s *Service) replacePanel(ctx context.Context, roundID string, userIDs []string) (added, removed []string, err error) {
+	roles, err := s.store.UserRoles(ctx, validIDs(userIDs))
+	if err != nil {
+		return nil, nil, err
+	}
+	wanted, err := checkPanelIDs(userIDs, roles)
+	if err != nil {
+		return nil, nil, err
+	}
+	current, err := s.store.PanelMembers(ctx, roundID)
+	if err != nil {
+		return nil, nil, err
+	}
+	added, removed = panelDiff(current, wanted)
+	for _, u := range removed {
+		if err := s.store.RemovePanelMember(ctx, roundID, u); err != nil {
+			return nil, nil, err
+		}
+	}
+	now := s.Now()
+	for _, u := range added {
+		if err := s.store.AddPanelMember(ctx, roundID, u, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return added, removed, nil
 }
 
 // panelDiff says who joins and who leaves, each sorted.

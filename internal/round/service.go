@@ -4,9 +4,10 @@ import (
 	"context"
 	"time"
 
-	"constellate/internal/audit"
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 	"constellate/internal/page"
 )
 
@@ -16,8 +17,9 @@ import (
 type Store interface {
 	CreateProgramme(ctx context.Context, p Programme) error
 	Programme(ctx context.Context, id string, forUpdate bool) (Programme, error)
-	// UpdateProgramme writes every field of p.
-	UpdateProgramme(ctx context.Context, p Programme) error
+	// UpdateProgramme is the one update path (package change) for programme id: its stale
+	// If-Match is ErrStaleProg.
+	UpdateProgramme(ctx context.Context, id string, g change.Guard, rule func(*Programme) error) (Programme, error)
 	// Programmes lists programmes newest first.
 	Programmes(ctx context.Context, p page.Params) ([]Programme, error)
 
@@ -26,8 +28,9 @@ type Store interface {
 	Round(ctx context.Context, id string, forUpdate bool) (Round, error)
 	// RoundIDByPrefix returns the id of the round using prefix, or "".
 	RoundIDByPrefix(ctx context.Context, prefix string) (string, error)
-	// UpdateRound writes every field of r (ErrPrefixTaken as for CreateRound).
-	UpdateRound(ctx context.Context, r Round) error
+	// UpdateRound is the one update path (package change) for round id: its stale
+	// If-Match is ErrStale; a reference prefix already in use is ErrPrefixTaken.
+	UpdateRound(ctx context.Context, id string, g change.Guard, rule func(*Round) error) (Round, error)
 	// Rounds lists rounds newest first, by effective status at f.Now.
 	Rounds(ctx context.Context, f Filter, p page.Params) ([]Round, error)
 
@@ -56,27 +59,23 @@ var (
 )
 
 // Service is the programmes and rounds use cases. Every method takes the calling actor and
-// checks policy itself; every change runs in one transaction with its audit event.
+// checks policy itself; every change runs in one transaction with its event.
 type Service struct {
-	tx    Transactor
-	store Store
-	audit *audit.Log
-	now   func() time.Time
-	newID func() string
-
-	// OnPublishDecisions, when set, runs inside the publish-decisions transaction after the
-	// round has moved to decided: the awards capability releases outcomes and creates offers
-	// there. An error rolls the whole action back.
-	OnPublishDecisions func(ctx context.Context, actor auth.Actor, r Round) error
-	// OnStartAssessment, when set, runs inside the start-assessment transaction after the
-	// round has moved to assessment: the applications capability moves the submitted
-	// applications under assessment there. An error rolls the whole action back.
-	OnStartAssessment func(ctx context.Context, actor auth.Actor, r Round) error
+	tx     Transactor
+	store  Store
+	events *event.Bus
+	now    func() time.Time
+	newID  func() string
 }
 
 // NewService returns the service.
-func NewService(tx Transactor, store Store, log *audit.Log, now func() time.Time, newID func() string) *Service {
-	return &Service{tx: tx, store: store, audit: log, now: now, newID: newID}
+func NewService(tx Transactor, store Store, events *event.Bus, now func() time.Time, newID func() string) *Service {
+	return &Service{tx: tx, store: store, events: events, now: now, newID: newID}
+}
+
+// guard is a change made now with the caller's If-Match.
+func (s *Service) guard(ifMatch *int64) change.Guard {
+	return change.Guard{IfMatch: ifMatch, At: s.Now()}
 }
 
 // Now is the service's clock (handlers use it to compute effective statuses).
@@ -121,7 +120,7 @@ func (s *Service) CreateProgramme(ctx context.Context, actor auth.Actor, in Prog
 		if err := s.store.CreateProgramme(ctx, p); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "programme.created", "programme", p.ID, map[string]any{"name": p.Name})
+		return s.events.Publish(ctx, actor, event.ProgrammeChange{Kind: event.ProgrammeCreated, ProgrammeID: p.ID, Name: p.Name})
 	})
 	return p, err
 }
@@ -134,26 +133,18 @@ func (s *Service) UpdateProgramme(ctx context.Context, actor auth.Actor, id stri
 	}
 	var p Programme
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var changed []string
 		var err error
-		if p, err = s.store.Programme(ctx, id, true); err != nil {
+		p, err = s.store.UpdateProgramme(ctx, id, s.guard(ifMatch), func(p *Programme) error {
+			if changed = in.apply(p); len(changed) == 0 {
+				return change.Unchanged
+			}
+			return p.validate()
+		})
+		if err != nil || len(changed) == 0 {
 			return err
 		}
-		if ifMatch != nil && *ifMatch != p.Version {
-			return ErrStaleProg
-		}
-		changed := in.apply(&p)
-		if err := p.validate(); err != nil {
-			return err
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		p.Version++
-		p.UpdatedAt = s.Now()
-		if err := s.store.UpdateProgramme(ctx, p); err != nil {
-			return err
-		}
-		return s.audit.Record(ctx, actor, "programme.updated", "programme", p.ID, map[string]any{"changed": changed})
+		return s.events.Publish(ctx, actor, event.ProgrammeChange{Kind: event.ProgrammeUpdated, ProgrammeID: p.ID, Changed: changed})
 	})
 	return p, err
 }
@@ -166,12 +157,14 @@ func (s *Service) Programme(ctx context.Context, actor auth.Actor, id string) (P
 	return s.store.Programme(ctx, id, false)
 }
 
-// Programmes lists programmes newest first (grants managers).
-func (s *Service) Programmes(ctx context.Context, actor auth.Actor, p page.Params) ([]Programme, error) {
+// Programmes lists a page of programmes newest first (grants managers) and the key to
+// continue after ("" on the last page).
+func (s *Service) Programmes(ctx context.Context, actor auth.Actor, p page.Params) ([]Programme, string, error) {
 	if err := CanReadProgramme(actor); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return s.store.Programmes(ctx, p)
+	list, err := s.store.Programmes(ctx, p)
+	return page.Cut(p, list, err, func(x Programme) string { return x.ID })
 }
 
 // CreateRound creates a draft round in a programme (grants managers). The definition is
@@ -195,8 +188,7 @@ func (s *Service) CreateRound(ctx context.Context, actor auth.Actor, programmeID
 		if err := s.store.CreateRound(ctx, r); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, "round.created", "round", r.ID,
-			map[string]any{"programme_id": programmeID, "name": d.Name, "status": string(r.Status)})
+		return s.events.Publish(ctx, actor, event.RoundCreation{RoundID: r.ID, ProgrammeID: programmeID, Name: d.Name, Status: string(r.Status)})
 	})
 	return r, err
 }
@@ -207,9 +199,8 @@ func (s *Service) prefixFree(ctx context.Context, prefix, self string) error {
 		return err
 	}
 	if other != "" && other != self {
-		e := *ErrPrefixTaken
-		e.Fields = []errs.FieldError{{Field: "reference_prefix", Message: "is already used by another round"}}
-		return e.WithMeta("existing_id", other)
+		return ErrPrefixTaken.WithFields(errs.Fields{{Field: "reference_prefix", Message: "is already used by another round"}}).
+			WithMeta("existing_id", other)
 	}
 	return nil
 }
@@ -228,61 +219,44 @@ func (s *Service) Round(ctx context.Context, actor auth.Actor, id string) (Round
 
 // Rounds lists rounds newest first: managers all, anyone else open and closed ones (and
 // panel members the rounds whose panel they sit on).
-func (s *Service) Rounds(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Round, error) {
+func (s *Service) Rounds(ctx context.Context, actor auth.Actor, f Filter, p page.Params) ([]Round, string, error) {
 	f.ListScope = ScopeFor(actor)
 	f.Now = s.Now()
 	if f.PublicOnly && f.PanelMemberID == "" && f.Status != "" && !f.Status.Public() {
-		return []Round{}, nil
+		return []Round{}, "", nil
 	}
-	return s.store.Rounds(ctx, f, p)
+	list, err := s.store.Rounds(ctx, f, p)
+	return page.Cut(p, list, err, func(r Round) string { return r.ID })
 }
 
 // Transition applies a status action (grants managers). Opening re-validates the whole
-// definition. ifMatch, when given, must be the round's current version.
-//
-// publish-decisions only moves the round to decided for now. SEAM: the awards capability
-// hooks in here (inside this transaction) to release outcomes to applicants and create the
-// award offers; see OnPublishDecisions.
+// definition. ifMatch, when given, must be the round's current version. Each action
+// publishes its event (Action.Event): subscribers act on it in the same transaction —
+// start-assessment moves the submitted applications under assessment; publish-decisions is
+// where the awards capability releases outcomes and creates offers.
 func (s *Service) Transition(ctx context.Context, actor auth.Actor, id string, action Action, ifMatch *int64) (Round, error) {
 	if err := CanManage(actor); err != nil {
 		return Round{}, err
 	}
 	var r Round
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var from Status
 		var err error
-		if r, err = s.store.Round(ctx, id, true); err != nil {
+		r, err = s.store.UpdateRound(ctx, id, s.guard(ifMatch), func(r *Round) error {
+			now := s.Now()
+			from = r.EffectiveStatus(now)
+			if action == ActionOpen {
+				if err := r.Validate(); err != nil {
+					return err
+				}
+			}
+			return r.Apply(action, now)
+		})
+		if err != nil {
 			return err
 		}
-		if ifMatch != nil && *ifMatch != r.Version {
-			return ErrStale
-		}
-		now := s.Now()
-		from := r.EffectiveStatus(now)
-		if action == ActionOpen {
-			if err := r.Validate(); err != nil {
-				return err
-			}
-		}
-		if err := r.Apply(action, now); err != nil {
-			return err
-		}
-		r.Version++
-		r.UpdatedAt = now
-		if err := s.store.UpdateRound(ctx, r); err != nil {
-			return err
-		}
-		if action == ActionStartAssessment && s.OnStartAssessment != nil {
-			if err := s.OnStartAssessment(ctx, actor, r); err != nil {
-				return err
-			}
-		}
-		if action == ActionPublishDecisions && s.OnPublishDecisions != nil {
-			if err := s.OnPublishDecisions(ctx, actor, r); err != nil {
-				return err
-			}
-		}
-		return s.audit.Record(ctx, actor, action.AuditAction(), "round", r.ID,
-			map[string]any{"status": map[string]any{"from": string(from), "to": string(r.Status)}})
+		return s.events.Publish(ctx, actor, event.RoundMove{Kind: action.Event(), RoundID: r.ID,
+			Status: event.StatusMove{From: string(from), To: string(r.Status)}})
 	})
 	return r, err
 }

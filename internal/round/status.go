@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"constellate/internal/errs"
+	"constellate/internal/event"
 )
 
 // Status is a round's place in its lifecycle:
@@ -66,21 +67,21 @@ var transitions = map[Action]map[Status]Status{
 	ActionArchive: {StatusDraft: StatusArchived, StatusDecided: StatusArchived},
 }
 
-// AuditAction is the audit event an action writes (round.opened …).
-func (a Action) AuditAction() string {
+// Event is the event an action publishes (round.opened …).
+func (a Action) Event() event.Name {
 	switch a {
 	case ActionOpen:
-		return "round.opened"
+		return event.RoundOpened
 	case ActionClose:
-		return "round.closed"
+		return event.RoundClosed
 	case ActionStartAssessment:
-		return "round.assessment_started"
+		return event.RoundAssessmentStarted
 	case ActionPublishDecisions:
-		return "round.decisions_published"
+		return event.RoundDecisionsPublished
 	case ActionArchive:
-		return "round.archived"
+		return event.RoundArchived
 	}
-	return "round." + string(a)
+	return ""
 }
 
 // Errors of the status machine.
@@ -109,10 +110,7 @@ func (r *Round) Apply(action Action, now time.Time) error {
 		to, ok = StatusClosed, true
 	}
 	if !ok {
-		e := *ErrIllegalTransition
-		e.Message = "a round that is " + string(from) + " cannot " + string(action)
-		e.Err = ErrIllegalTransition
-		return &e
+		return ErrIllegalTransition.Withf("a round that is %s cannot %s", from, action)
 	}
 	if action == ActionOpen && !now.Before(r.ClosesAt) {
 		return ErrClosesAtPassed

@@ -3,10 +3,13 @@ package round
 import (
 	"context"
 	"reflect"
+	"slices"
 	"time"
 
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/errs"
+	"constellate/internal/event"
 )
 
 // Patch is a change to a round's definition: nil fields are kept.
@@ -113,48 +116,46 @@ func (s *Service) UpdateRound(ctx context.Context, actor auth.Actor, id string, 
 	}
 	var r Round
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var changed []string
 		var err error
-		if r, err = s.store.Round(ctx, id, true); err != nil {
+		r, err = s.store.UpdateRound(ctx, id, s.guard(ifMatch), func(r *Round) error {
+			changed = p.apply(&r.Definition)
+			return s.checkChange(ctx, r, changed)
+		})
+		if err != nil || len(changed) == 0 {
 			return err
 		}
-		if ifMatch != nil && *ifMatch != r.Version {
-			return ErrStale
-		}
-		changed := p.apply(&r.Definition)
-		var frozen errs.Fields
-		for _, name := range changed {
-			if !Editable(name, r.Status) {
-				frozen.Add(name, "can no longer change: the round is %s", r.Status)
-			}
-		}
-		if len(frozen) > 0 {
-			e := *ErrFrozen
-			e.Fields = frozen
-			return &e
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		now := s.Now()
-		if r.Status == StatusOpen && contains(changed, "closes_at") && !now.Before(r.ClosesAt) {
-			return errs.Fields{{Field: "closes_at", Message: "must be in the future while the round is open (use the close action to close it now)"}}.Err(errs.Invalid, ErrInvalid.Message)
-		}
-		if contains(changed, "reference_prefix") {
-			if err := s.prefixFree(ctx, r.ReferencePrefix, r.ID); err != nil {
-				return err
-			}
-		}
-		r.Version++
-		r.UpdatedAt = now
-		if err := s.store.UpdateRound(ctx, r); err != nil {
-			return err
-		}
-		return s.audit.Record(ctx, actor, "round.updated", "round", r.ID, map[string]any{"changed": changed})
+		return s.events.Publish(ctx, actor, event.RoundUpdate{RoundID: r.ID, Changed: changed})
 	})
 	return r, err
+}
+
+// checkChange is the rule of a definition change: no frozen field changed (409 naming
+// each), the result valid as a whole (422), an open round's deadline in the future, and a
+// new reference prefix free. It is change.Unchanged when nothing changed.
+func (s *Service) checkChange(ctx context.Context, r *Round, changed []string) error {
+	var frozen errs.Fields
+	for _, name := range changed {
+		if !Editable(name, r.Status) {
+			frozen.Add(name, "can no longer change: the round is %s", r.Status)
+		}
+	}
+	if len(frozen) > 0 {
+		return ErrFrozen.WithFields(frozen)
+	}
+	if len(changed) == 0 {
+		return change.Unchanged
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.Status == StatusOpen && slices.Contains(changed, "closes_at") && !s.Now().Before(r.ClosesAt) {
+		return ErrInvalid.WithFields(errs.Fields{{Field: "closes_at", Message: "must be in the future while the round is open (use the close action to close it now)"}})
+	}
+	if slices.Contains(changed, "reference_prefix") {
+		return s.prefixFree(ctx, r.ReferencePrefix, r.ID)
+	}
+	return nil
 }
 
 // CheckEligibility answers whether a group answering answers could apply to the round:
@@ -186,14 +187,4 @@ func formQuestion(f Form, id string) (Question, bool) {
 		}
 	}
 	return Question{}, false
-}
-
-// Actor-free helpers for other capabilities.
-
-// ForApplicant is the round as an application needs it, read inside the caller's
-// transaction (with a lock when forUpdate), with no policy check: the applications
-// capability checks its own policy and uses AcceptingSubmissions, CheckAnswers and
-// Eligibility.Evaluate on it.
-func (s *Service) ForApplicant(ctx context.Context, id string, forUpdate bool) (Round, error) {
-	return s.store.Round(ctx, id, forUpdate)
 }

@@ -101,9 +101,7 @@ func (d Definition) Validate() error {
 	if len(f) == 0 {
 		return nil
 	}
-	e := *ErrInvalid
-	e.Fields = f
-	return &e
+	return ErrInvalid.WithFields(f)
 }
 
 func text(f *errs.Fields, field, s string, max int, required bool) {

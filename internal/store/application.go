@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"time"
 
 	"constellate/internal/application"
+	"constellate/internal/change"
 	"constellate/internal/errs"
 	"constellate/internal/page"
 	"constellate/internal/round"
@@ -143,8 +145,24 @@ func (s *ApplicationStore) LiveID(ctx context.Context, roundID, organisationID s
 	return ids[0], nil
 }
 
-// Update writes a's mutable fields if the stored version is still prev.
-func (s *ApplicationStore) Update(ctx context.Context, a application.Application, prev int64) error {
+// Update runs the one update path (update.go) on application id.
+func (s *ApplicationStore) Update(ctx context.Context, id string, g change.Guard, rule func(*application.Application) error) (application.Application, error) {
+	return update(ctx, s.db, versioned[application.Application]{
+		load: func(ctx context.Context) (application.Application, error) {
+			a, err := s.Get(ctx, id, true)
+			if errs.CodeOf(err) == errs.NotFound {
+				return a, application.ErrNotFound
+			}
+			return a, err
+		},
+		meta:  func(a *application.Application) (*int64, *time.Time) { return &a.Version, &a.UpdatedAt },
+		save:  s.save,
+		stale: application.ErrStale,
+	}, g, rule)
+}
+
+// save writes a's mutable fields if the stored version is still prev.
+func (s *ApplicationStore) save(ctx context.Context, a application.Application, prev int64) error {
 	answers, err := json.Marshal(a.Answers)
 	if err != nil {
 		return errs.Wrap(err, "encode answers")
@@ -176,7 +194,7 @@ func publishedRoundStatuses() []string {
 }
 
 // List returns applications in scope matching f, newest first, keyset on id.
-func (s *ApplicationStore) List(ctx context.Context, sc application.Scope, f application.Filter, p page.Params) ([]application.Application, error) {
+func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f application.Filter, p page.Params) ([]application.Application, error) {
 	q := s.db.conn(ctx).Model(&applicationRow{}).Select(withRoundStatus)
 	switch {
 	case sc.All:

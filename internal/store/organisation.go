@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"time"
 
+	"constellate/internal/change"
 	"constellate/internal/errs"
 	"constellate/internal/organisation"
 	"constellate/internal/page"
@@ -124,17 +126,23 @@ func (s *OrganisationStore) Organisation(ctx context.Context, id string, forUpda
 	return r.organisation(), nil
 }
 
-// UpdateOrganisation writes every editable column and the version.
-func (s *OrganisationStore) UpdateOrganisation(ctx context.Context, o organisation.Organisation) error {
-	r := organisationRowOf(o)
-	res := s.db.conn(ctx).Model(&organisationRow{}).Where("id = ?", o.ID).Select("*").Omit("id", "created_at").Updates(&r)
-	if res.Error != nil {
-		return Translate(res.Error, "organisation")
-	}
-	if res.RowsAffected != 1 {
-		return errs.E(errs.NotFound, "organisation not found")
-	}
-	return nil
+// UpdateOrganisation runs the one update path (update.go) on organisation id.
+func (s *OrganisationStore) UpdateOrganisation(ctx context.Context, id string, g change.Guard, rule func(*organisation.Organisation) error) (organisation.Organisation, error) {
+	return update(ctx, s.db, versioned[organisation.Organisation]{
+		load: func(ctx context.Context) (organisation.Organisation, error) {
+			o, err := s.Organisation(ctx, id, true)
+			if errs.CodeOf(err) == errs.NotFound {
+				return o, organisation.ErrNotFound
+			}
+			return o, err
+		},
+		meta: func(o *organisation.Organisation) (*int64, *time.Time) { return &o.Version, &o.UpdatedAt },
+		save: func(ctx context.Context, o organisation.Organisation, prev int64) error {
+			row := organisationRowOf(o)
+			return Translate(s.db.saveVersioned(ctx, &row, o.ID, prev, organisation.ErrStale, "id", "created_at"), "organisation")
+		},
+		stale: organisation.ErrStale,
+	}, g, rule)
 }
 
 // ListOrganisations returns organisations in id order after p.After, scoped.
@@ -282,16 +290,18 @@ func (s *OrganisationStore) CreateBankAccount(ctx context.Context, a organisatio
 	return Translate(s.db.conn(ctx).Create(&row).Error, "bank account")
 }
 
-// UpdateBankAccount replaces an organisation's bank account in place.
-func (s *OrganisationStore) UpdateBankAccount(ctx context.Context, a organisation.SealedBankAccount) error {
-	r := bankAccountRowOf(a)
-	res := s.db.conn(ctx).Model(&bankAccountRow{}).Where("organisation_id = ?", a.OrganisationID).
-		Select("key_id", "sealed", "last4", "changed_at", "cooling_off_until", "version", "updated_at").Updates(&r)
-	if res.Error != nil {
-		return Translate(res.Error, "bank account")
-	}
-	if res.RowsAffected != 1 {
-		return errs.E(errs.NotFound, "bank account not found")
-	}
-	return nil
+// UpdateBankAccount runs the one update path (update.go) on the bank account of
+// organisation orgID.
+func (s *OrganisationStore) UpdateBankAccount(ctx context.Context, orgID string, g change.Guard, rule func(*organisation.SealedBankAccount) error) (organisation.SealedBankAccount, error) {
+	return update(ctx, s.db, versioned[organisation.SealedBankAccount]{
+		load: func(ctx context.Context) (organisation.SealedBankAccount, error) {
+			return s.BankAccount(ctx, orgID, true)
+		},
+		meta: func(a *organisation.SealedBankAccount) (*int64, *time.Time) { return &a.Version, &a.UpdatedAt },
+		save: func(ctx context.Context, a organisation.SealedBankAccount, prev int64) error {
+			row := bankAccountRowOf(a)
+			return Translate(s.db.saveVersioned(ctx, &row, a.ID, prev, organisation.ErrStale, "id", "organisation_id", "created_at"), "bank account")
+		},
+		stale: organisation.ErrStale,
+	}, g, rule)
 }

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"constellate/internal/auth"
+	"constellate/internal/change"
 	"constellate/internal/page"
 	"constellate/internal/round"
 )
@@ -139,14 +140,17 @@ func (s *RoundStore) Programme(ctx context.Context, id string, forUpdate bool) (
 	return r.programme(), nil
 }
 
-// UpdateProgramme writes every field of p.
-func (s *RoundStore) UpdateProgramme(ctx context.Context, p round.Programme) error {
-	row := programmeRowOf(p)
-	res := s.db.conn(ctx).Model(&programmeRow{}).Where("id = ?", p.ID).Select("*").Omit("id", "created_at").Updates(&row)
-	if res.Error == nil && res.RowsAffected == 0 {
-		return round.ErrProgrammeMissing
-	}
-	return Translate(res.Error, "programme")
+// UpdateProgramme runs the one update path (update.go) on programme id.
+func (s *RoundStore) UpdateProgramme(ctx context.Context, id string, g change.Guard, rule func(*round.Programme) error) (round.Programme, error) {
+	return update(ctx, s.db, versioned[round.Programme]{
+		load: func(ctx context.Context) (round.Programme, error) { return s.Programme(ctx, id, true) },
+		meta: func(p *round.Programme) (*int64, *time.Time) { return &p.Version, &p.UpdatedAt },
+		save: func(ctx context.Context, p round.Programme, prev int64) error {
+			row := programmeRowOf(p)
+			return Translate(s.db.saveVersioned(ctx, &row, p.ID, prev, round.ErrStaleProg, "id", "created_at"), "programme")
+		},
+		stale: round.ErrStaleProg,
+	}, g, rule)
 }
 
 // Programmes lists programmes newest first.
@@ -206,14 +210,17 @@ func (s *RoundStore) RoundIDByPrefix(ctx context.Context, prefix string) (string
 	return ids[0], nil
 }
 
-// UpdateRound writes every field of r.
-func (s *RoundStore) UpdateRound(ctx context.Context, r round.Round) error {
-	row := roundRowOf(r)
-	res := s.db.conn(ctx).Model(&roundRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "programme_id", "created_at").Updates(&row)
-	if res.Error == nil && res.RowsAffected == 0 {
-		return round.ErrNotFound
-	}
-	return prefixConflict(Translate(res.Error, "round"))
+// UpdateRound runs the one update path (update.go) on round id.
+func (s *RoundStore) UpdateRound(ctx context.Context, id string, g change.Guard, rule func(*round.Round) error) (round.Round, error) {
+	return update(ctx, s.db, versioned[round.Round]{
+		load: func(ctx context.Context) (round.Round, error) { return s.Round(ctx, id, true) },
+		meta: func(r *round.Round) (*int64, *time.Time) { return &r.Version, &r.UpdatedAt },
+		save: func(ctx context.Context, r round.Round, prev int64) error {
+			row := roundRowOf(r)
+			return prefixConflict(Translate(s.db.saveVersioned(ctx, &row, r.ID, prev, round.ErrStale, "id", "programme_id", "created_at"), "round"))
+		},
+		stale: round.ErrStale,
+	}, g, rule)
 }
 
 // Rounds lists rounds newest first. Statuses are effective at f.Now: an open round whose

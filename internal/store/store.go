@@ -192,7 +192,9 @@ func translate(err error) error {
 		return err
 	}
 	if isUnavailable(err) {
-		return &errs.Error{Code: errs.Unavailable, Message: errUnavailable.Message, Err: err}
+		e := errUnavailable.Withf("%s", errUnavailable.Message)
+		e.Err = err
+		return e
 	}
 	return errs.Wrap(err, "database error")
 }

@@ -35,7 +35,7 @@ func TestInTxRollsBackEverythingOnError(t *testing.T) {
 		if !errors.Is(err, boom) && errs.CodeOf(err) != errs.Internal {
 			t.Fatalf("InTx error = %v, want boom", err)
 		}
-		events, err := log.List(ctx, audit.Filter{EntityID: "t1"}, page.Params{})
+		events, _, err := log.List(ctx, audit.Filter{EntityID: "t1"}, page.Params{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestInTxRollsBackEverythingOnError(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		events, _ = log.List(ctx, audit.Filter{EntityID: "t1"}, page.Params{})
+		events, _, _ = log.List(ctx, audit.Filter{EntityID: "t1"}, page.Params{})
 		if len(events) != 1 || events[0].Action != "thing.done" || events[0].Changes["status"] != "open" || events[0].ActorRole != "grants_manager" {
 			t.Fatalf("events = %+v", events)
 		}

@@ -1,0 +1,256 @@
+package event
+
+// The catalogue: every event Constellate publishes, with its payload. The name is the audit
+// action; the payload's JSON is the audit event's changes. docs/architecture.md lists who
+// publishes each and who subscribes.
+//
+// Entity ids that are the event's Subject are not repeated in the JSON (the audit event
+// carries them as entity_id); every other id a notification or webhook would need is.
+const (
+	UserCreated            Name = "user.created"
+	UserRoleChanged        Name = "user.role_changed"
+	UserPasswordChanged    Name = "user.password_changed"
+	SessionStarted         Name = "session.started"
+	SessionEnded           Name = "session.ended"
+	SessionEndedEverywhere Name = "session.ended_everywhere"
+	SessionReplayDetected  Name = "session.replay_detected"
+	ClientCreated          Name = "client.created"
+	ClientRevoked          Name = "client.revoked"
+	InvitationCreated      Name = "invitation.created"
+	InvitationAccepted     Name = "invitation.accepted"
+
+	OrganisationCreated Name = "organisation.created"
+	OrganisationUpdated Name = "organisation.updated"
+	MembershipAdded     Name = "membership.added"
+	MembershipRemoved   Name = "membership.removed"
+	BankAccountCreated  Name = "bank_account.created"
+	BankAccountReplaced Name = "bank_account.replaced"
+	BankAccountRead     Name = "bank_account.read"
+
+	ProgrammeCreated        Name = "programme.created"
+	ProgrammeUpdated        Name = "programme.updated"
+	RoundCreated            Name = "round.created"
+	RoundUpdated            Name = "round.updated"
+	RoundPanelChanged       Name = "round.panel_changed"
+	RoundOpened             Name = "round.opened"
+	RoundClosed             Name = "round.closed"
+	RoundAssessmentStarted  Name = "round.assessment_started"
+	RoundDecisionsPublished Name = "round.decisions_published"
+	RoundArchived           Name = "round.archived"
+
+	ApplicationCreated           Name = "application.created"
+	ApplicationUpdated           Name = "application.updated"
+	ApplicationSubmitted         Name = "application.submitted"
+	ApplicationInfoRequested     Name = "application.info_requested"
+	ApplicationAssessmentStarted Name = "application.assessment_started"
+	ApplicationAwarded           Name = "application.awarded"
+	ApplicationDeclined          Name = "application.declined"
+	ApplicationWithdrawn         Name = "application.withdrawn"
+	ApplicationMarkedIneligible  Name = "application.marked_ineligible"
+)
+
+// Identity.
+
+// UserAccount is the payload of user.created.
+type UserAccount struct {
+	UserID string `json:"-"`
+	Role   string `json:"role"`
+	Email  string `json:"email"`
+}
+
+// RoleChange is the payload of user.role_changed.
+type RoleChange struct {
+	UserID string `json:"-"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+}
+
+// PasswordChange is the payload of user.password_changed.
+type PasswordChange struct {
+	UserID string `json:"-"`
+}
+
+// Session is the payload of the session events (FamilyID is the refresh-token family, when
+// one is concerned). Kind is one of SessionStarted, SessionEnded, SessionEndedEverywhere,
+// SessionReplayDetected.
+type Session struct {
+	Kind     Name   `json:"-"`
+	UserID   string `json:"-"`
+	FamilyID string `json:"family_id,omitempty"`
+}
+
+// ClientChange is the payload of client.created and client.revoked (Kind).
+type ClientChange struct {
+	Kind     Name   `json:"-"`
+	ID       string `json:"-"`
+	Name     string `json:"name,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+}
+
+// Invitation is the payload of invitation.created (Email, Role) and invitation.accepted
+// (UserID). The invitation's token is a secret and never travels in an event.
+type Invitation struct {
+	Kind   Name   `json:"-"`
+	ID     string `json:"-"`
+	Email  string `json:"email,omitempty"`
+	Role   string `json:"role,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+}
+
+// Organisations.
+
+// OrganisationCreation is the payload of organisation.created.
+type OrganisationCreation struct {
+	OrganisationID string `json:"-"`
+	Name           string `json:"name"`
+	OwnerID        string `json:"owner_id"`
+}
+
+// OrganisationUpdate is the payload of organisation.updated: the names of the fields that
+// changed, never their values (led_by is equality data).
+type OrganisationUpdate struct {
+	OrganisationID string   `json:"-"`
+	Fields         []string `json:"fields"`
+}
+
+// Membership is the payload of membership.added and membership.removed (Kind).
+type Membership struct {
+	Kind           Name   `json:"-"`
+	OrganisationID string `json:"-"`
+	UserID         string `json:"user_id"`
+	Role           string `json:"membership_role,omitempty"`
+}
+
+// BankAccount is the payload of the bank_account events (Kind), whose subject is the
+// organisation (one filter finds every change and read of a group's bank details). It
+// carries only masked numbers. On bank_account.replaced, NotifyOwnerIDs are the owners to
+// tell (SPEC §4: a replaced account notifies them) and CoolingOffUntil when payments may
+// be approved again.
+type BankAccount struct {
+	Kind                  Name     `json:"-"`
+	OrganisationID        string   `json:"-"`
+	AccountNumber         string   `json:"account_number"`
+	HeldBy                string   `json:"held_by,omitempty"`
+	PreviousAccountNumber string   `json:"previous_account_number,omitempty"`
+	CoolingOffUntil       string   `json:"cooling_off_until,omitempty"`
+	NotifyOwnerIDs        []string `json:"notify_owner_ids,omitempty"`
+}
+
+// Programmes and rounds.
+
+// ProgrammeChange is the payload of programme.created (Name) and programme.updated
+// (Changed).
+type ProgrammeChange struct {
+	Kind        Name     `json:"-"`
+	ProgrammeID string   `json:"-"`
+	Name        string   `json:"name,omitempty"`
+	Changed     []string `json:"changed,omitempty"`
+}
+
+// RoundCreation is the payload of round.created.
+type RoundCreation struct {
+	RoundID     string `json:"-"`
+	ProgrammeID string `json:"programme_id"`
+	Name        string `json:"name"`
+	Status      string `json:"status"`
+}
+
+// RoundUpdate is the payload of round.updated: the names of the definition fields that
+// changed.
+type RoundUpdate struct {
+	RoundID string   `json:"-"`
+	Changed []string `json:"changed"`
+}
+
+// PanelChange is the payload of round.panel_changed: who joined and who left.
+type PanelChange struct {
+	RoundID string   `json:"-"`
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+}
+
+// RoundMove is the payload of a round's status actions (Kind: round.opened, round.closed,
+// round.assessment_started, round.decisions_published, round.archived).
+type RoundMove struct {
+	Kind    Name       `json:"-"`
+	RoundID string     `json:"-"`
+	Status  StatusMove `json:"status"`
+}
+
+// StatusMove is a status change.
+type StatusMove struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Applications.
+
+// ApplicationCreation is the payload of application.created.
+type ApplicationCreation struct {
+	ApplicationID  string `json:"-"`
+	RoundID        string `json:"round_id"`
+	OrganisationID string `json:"organisation_id"`
+}
+
+// ApplicationUpdate is the payload of application.updated: the fields changed (answers as
+// answers.<question id>), never their values.
+type ApplicationUpdate struct {
+	ApplicationID string   `json:"-"`
+	Fields        []string `json:"fields"`
+}
+
+// ApplicationMove is the payload of an application's status actions (Kind:
+// application.submitted, .info_requested, .assessment_started, .awarded, .declined,
+// .withdrawn, .marked_ineligible). Reason is the reason or message the group is told;
+// Reference and Revision are set on submission.
+type ApplicationMove struct {
+	Kind           Name   `json:"-"`
+	ApplicationID  string `json:"-"`
+	RoundID        string `json:"round_id"`
+	OrganisationID string `json:"organisation_id"`
+	From           string `json:"from"`
+	To             string `json:"to"`
+	Reason         string `json:"reason,omitempty"`
+	Reference      string `json:"reference,omitempty"`
+	Revision       int    `json:"revision,omitempty"`
+}
+
+// The Payload methods: each names its event (a family's payload carries it in Kind) and
+// its subject.
+
+func (p UserAccount) Event() Name               { return UserCreated }
+func (p UserAccount) Subject() Subject          { return Subject{"user", p.UserID} }
+func (p RoleChange) Event() Name                { return UserRoleChanged }
+func (p RoleChange) Subject() Subject           { return Subject{"user", p.UserID} }
+func (p PasswordChange) Event() Name            { return UserPasswordChanged }
+func (p PasswordChange) Subject() Subject       { return Subject{"user", p.UserID} }
+func (p Session) Event() Name                   { return p.Kind }
+func (p Session) Subject() Subject              { return Subject{"user", p.UserID} }
+func (p ClientChange) Event() Name              { return p.Kind }
+func (p ClientChange) Subject() Subject         { return Subject{"client", p.ID} }
+func (p Invitation) Event() Name                { return p.Kind }
+func (p Invitation) Subject() Subject           { return Subject{"invitation", p.ID} }
+func (p OrganisationCreation) Event() Name      { return OrganisationCreated }
+func (p OrganisationCreation) Subject() Subject { return Subject{"organisation", p.OrganisationID} }
+func (p OrganisationUpdate) Event() Name        { return OrganisationUpdated }
+func (p OrganisationUpdate) Subject() Subject   { return Subject{"organisation", p.OrganisationID} }
+func (p Membership) Event() Name                { return p.Kind }
+func (p Membership) Subject() Subject           { return Subject{"organisation", p.OrganisationID} }
+func (p BankAccount) Event() Name               { return p.Kind }
+func (p BankAccount) Subject() Subject          { return Subject{"bank_account", p.OrganisationID} }
+func (p ProgrammeChange) Event() Name           { return p.Kind }
+func (p ProgrammeChange) Subject() Subject      { return Subject{"programme", p.ProgrammeID} }
+func (p RoundCreation) Event() Name             { return RoundCreated }
+func (p RoundCreation) Subject() Subject        { return Subject{"round", p.RoundID} }
+func (p RoundUpdate) Event() Name               { return RoundUpdated }
+func (p RoundUpdate) Subject() Subject          { return Subject{"round", p.RoundID} }
+func (p PanelChange) Event() Name               { return RoundPanelChanged }
+func (p PanelChange) Subject() Subject          { return Subject{"round", p.RoundID} }
+func (p RoundMove) Event() Name                 { return p.Kind }
+func (p RoundMove) Subject() Subject            { return Subject{"round", p.RoundID} }
+func (p ApplicationCreation) Event() Name       { return ApplicationCreated }
+func (p ApplicationCreation) Subject() Subject  { return Subject{"application", p.ApplicationID} }
+func (p ApplicationUpdate) Event() Name         { return ApplicationUpdated }
+func (p ApplicationUpdate) Subject() Subject    { return Subject{"application", p.ApplicationID} }
+func (p ApplicationMove) Event() Name           { return p.Kind }
+func (p ApplicationMove) Subject() Subject      { return Subject{"application", p.ApplicationID} }
