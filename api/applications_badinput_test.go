@@ -17,9 +17,9 @@ func TestRoundsAndApplicationsBadInput(t *testing.T) {
 		app := "/v1/applications/" + w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
 		round := "/v1/rounds/" + w.roundID
 		snapshot := func() string {
-			a := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: app, Token: w.manager.Token})
-			r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: round, Token: w.manager.Token})
-			l := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications", Token: w.manager.Token})
+			a := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: app, Token: w.manager.Token})
+			r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: round, Token: w.manager.Token})
+			l := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications", Token: w.manager.Token})
 			return string(a.Body) + string(r.Body) + string(l.Body)
 		}
 		before := snapshot()
@@ -79,7 +79,7 @@ func TestRoundsAndApplicationsBadInput(t *testing.T) {
 			t.Errorf("refused requests changed something:\n%s\n%s", before, after)
 		}
 		// An unpaired surrogate is not an error: JSON decoding makes it U+FFFD.
-		a := env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: app, Token: w.owner.Token, Body: `{"answers": {"about": "a\ud800"}}`}).Map(t)
+		a := env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: app, Token: w.owner.Token, Body: `{"answers": {"about": "a\ud800"}}`}).Map(t)
 		if a["answers"].(map[string]any)["about"] != "a\uFFFD" {
 			t.Errorf("about = %q", a["answers"].(map[string]any)["about"])
 		}

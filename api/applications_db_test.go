@@ -30,7 +30,7 @@ func TestApplicationsDatabaseGuards(t *testing.T) {
 			t.Error("a revision was deleted")
 		}
 		// Withdrawn applications do not hold the place.
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/withdraw", Token: w.owner.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/withdraw", Token: w.owner.Token})
 		if err := db.Exec(`INSERT INTO applications (id, round_id, organisation_id, status, started_at, created_by, created_at, updated_at)
 			SELECT '01900000-0000-7000-8000-0000000000ab', round_id, organisation_id, 'draft', started_at, created_by, created_at, updated_at
 			FROM applications WHERE id = ?`, id).Error; err != nil {

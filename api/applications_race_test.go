@@ -38,7 +38,7 @@ func TestApplicationRacingSubmits(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		id := w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
 		got := race(env, 8, func(i int) apitest.Req {
 			u := w.owner
 			if i%2 == 1 {
@@ -49,7 +49,7 @@ func TestApplicationRacingSubmits(t *testing.T) {
 		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 7 {
 			t.Fatalf("racing submits: %v, want one 200 and seven 409", got)
 		}
-		revs := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications/" + id + "/revisions", Token: w.owner.Token}).Map(t)["data"].([]any)
+		revs := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications/" + id + "/revisions", Token: w.owner.Token}).Map(t)["data"].([]any)
 		if len(revs) != 1 {
 			t.Errorf("%d revisions after racing submits", len(revs))
 		}
@@ -70,7 +70,7 @@ func TestApplicationRacingCreates(t *testing.T) {
 		if got[http.StatusCreated] != 1 || got[http.StatusConflict] != 7 {
 			t.Fatalf("racing creates: %v, want one 201 and seven 409", got)
 		}
-		list := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=" + w.roundID, Token: w.owner.Token}).Map(t)["data"].([]any)
+		list := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=" + w.roundID, Token: w.owner.Token}).Map(t)["data"].([]any)
 		if len(list) != 1 {
 			t.Errorf("%d applications after racing creates", len(list))
 		}
@@ -89,7 +89,7 @@ func TestApplicationReferencesUnique(t *testing.T) {
 			owners[i] = env.Applicant()
 			org := w.createOrg(t, owners[i], "Group", nil, "wales")
 			paths[i] = "/v1/applications/" + w.draft(t, owners[i], w.roundID, org)["id"].(string)
-			env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: paths[i], Token: owners[i].Token, Body: complete()})
+			env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: paths[i], Token: owners[i].Token, Body: complete()})
 		}
 		got := race(env, n, func(i int) apitest.Req {
 			return apitest.Req{Method: "POST", Path: paths[i] + "/submit", Token: owners[i].Token}
@@ -99,7 +99,7 @@ func TestApplicationReferencesUnique(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for i, p := range paths {
-			ref := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: p, Token: owners[i].Token}).Map(t)["reference"].(string)
+			ref := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: p, Token: owners[i].Token}).Map(t)["reference"].(string)
 			if seen[ref] {
 				t.Errorf("reference %s given twice", ref)
 			}
@@ -112,19 +112,19 @@ func TestApplicationIdempotentSubmit(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		id := w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
 		req := apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: w.owner.Token,
 			Header: map[string]string{"Idempotency-Key": "submit-once-1"}}
-		first := env.Expect(http.StatusOK, req)
-		again := env.Expect(http.StatusOK, req)
+		first := env.Expect(t, http.StatusOK, req)
+		again := env.Expect(t, http.StatusOK, req)
 		if string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" || again.Header.Get("ETag") != first.Header.Get("ETag") {
 			t.Errorf("replay differs:\n%s\n%s (%v)", first.Body, again.Body, again.Header)
 		}
 		// The same key with another body is refused.
 		req.Body = map[string]any{}
 		req.Path = "/v1/applications/" + id + "/withdraw"
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: req.Path, Token: w.owner.Token, Header: map[string]string{"Idempotency-Key": "w-1"}, Body: map[string]any{"reason": "a"}})
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: req.Path, Token: w.owner.Token, Header: map[string]string{"Idempotency-Key": "w-1"}, Body: map[string]any{"reason": "b"}})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: req.Path, Token: w.owner.Token, Header: map[string]string{"Idempotency-Key": "w-1"}, Body: map[string]any{"reason": "a"}})
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: req.Path, Token: w.owner.Token, Header: map[string]string{"Idempotency-Key": "w-1"}, Body: map[string]any{"reason": "b"}})
 	})
 }
 
@@ -139,10 +139,10 @@ func TestApplicantSeesUnderAssessment(t *testing.T) {
 		setStatus(t, env, "applications", id, string(application.StatusAwarded))
 		setStatus(t, env, "rounds", w.roundID, "assessment")
 		status := func(u apitest.User) any {
-			return env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: u.Token}).Map(t)["status"]
+			return env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: u.Token}).Map(t)["status"]
 		}
 		listed := func(u apitest.User, q string) int {
-			return len(env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications" + q, Token: u.Token}).Map(t)["data"].([]any))
+			return len(env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications" + q, Token: u.Token}).Map(t)["data"].([]any))
 		}
 		if s := status(w.owner); s != "under_assessment" {
 			t.Errorf("applicant sees %v before publication", s)
@@ -153,10 +153,10 @@ func TestApplicantSeesUnderAssessment(t *testing.T) {
 		if listed(w.owner, "?status=awarded") != 0 || listed(w.owner, "?status=under_assessment") != 1 {
 			t.Error("the status filter reveals the decision before publication")
 		}
-		if r := env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token}); !contains(r.Body, "no longer") || contains(r.Body, "awarded") {
+		if r := env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token}); !contains(r.Body, "no longer") || contains(r.Body, "awarded") {
 			t.Errorf("the refusal reveals the decision: %s", r.Body)
 		}
-		for _, h := range env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.owner.Token}).Map(t)["data"].([]any) {
+		for _, h := range env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.owner.Token}).Map(t)["data"].([]any) {
 			if h.(map[string]any)["to_status"] == "awarded" {
 				t.Error("history reveals the decision")
 			}

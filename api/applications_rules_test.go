@@ -43,7 +43,7 @@ func TestApplicationCreateRules(t *testing.T) {
 			t.Errorf("stranger: %d %s", r.Status, r.Body)
 		}
 		// A draft round is invisible; an unknown round too.
-		draftRound := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+		draftRound := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 			Token: w.manager.Token, Body: roundBody("DRAFTY")}).Map(t)["id"].(string)
 		for _, id := range []string{draftRound, "01900000-0000-7000-8000-000000000000"} {
 			if r := create(w.stranger, id, map[string]any{"organisation_id": w.otherOrgID}); r.Status != http.StatusNotFound {
@@ -83,7 +83,7 @@ func TestApplicationMassAssignment(t *testing.T) {
 		w := newAppWorld(t, env)
 		a := w.draft(t, w.owner, w.roundID, w.orgID)
 		path := "/v1/applications/" + a["id"].(string)
-		before := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token})
+		before := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token})
 		for _, body := range []string{
 			`{"status": "submitted"}`,
 			`{"Status": "submitted"}`,
@@ -110,7 +110,7 @@ func TestApplicationMassAssignment(t *testing.T) {
 		if r := env.Do(apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: `{"title": "x"}`, ContentType: "text/plain"}); r.Status != http.StatusUnsupportedMediaType {
 			t.Errorf("text/plain: %d", r.Status)
 		}
-		after := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token})
+		after := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token})
 		if string(before.Body) != string(after.Body) || before.Header.Get("ETag") != after.Header.Get("ETag") {
 			t.Errorf("a refused request changed the application:\n%s\n%s", before.Body, after.Body)
 		}
@@ -123,7 +123,7 @@ func TestApplicationAnswerChecks(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		path := "/v1/applications/" + w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		r := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
+		r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
 			"title": strings.Repeat("t", 201), "requested_amount": -1,
 			"answers": map[string]any{
 				"about":    "one two three four five six seven eight nine ten eleven",
@@ -139,7 +139,7 @@ func TestApplicationAnswerChecks(t *testing.T) {
 			t.Errorf("fields = %v, want %s", got, want)
 		}
 		// Partial and valid: saved, with nothing required yet.
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
 			"answers": map[string]any{"people": 12, "areas": []string{"leeds"}, "contact": "hi@example.org", "video": "https://v.example.org/1"}}})
 	})
 }
@@ -148,10 +148,10 @@ func TestApplicationSubmitRules(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		path := "/v1/applications/" + w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
 			"requested_amount": 600000, "answers": map[string]any{"user_led": false}}})
 		// Every problem at once: title, amount, the required answer, the failing rule.
-		r := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
+		r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
 		if got := strings.Join(problemFields(t, r), " "); got != "answers.about eligibility requested_amount title" {
 			t.Errorf("submit problems = %s", got)
 		}
@@ -159,22 +159,22 @@ func TestApplicationSubmitRules(t *testing.T) {
 			t.Errorf("the failing rule's message is not shown: %s", r.Body)
 		}
 		// If-Match: a stale version is 412 and changes nothing; the current one works.
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: complete()})
-		cur := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token}).Header.Get("ETag")
-		env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: complete()})
+		cur := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token}).Header.Get("ETag")
+		env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
 			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"title": "lost"}})
-		env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token,
+		env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token,
 			Header: map[string]string{"If-Match": `"1"`}})
-		env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token,
+		env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token,
 			Header: map[string]string{"If-Match": `bogus`}})
-		if r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token}); r.Map(t)["title"] != "Peer support cafés" || r.Header.Get("ETag") != cur {
+		if r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.owner.Token}); r.Map(t)["title"] != "Peer support cafés" || r.Header.Get("ETag") != cur {
 			t.Errorf("a 412 changed the application: %s", r.Body)
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
 			Header: map[string]string{"If-Match": cur}, Body: map[string]any{"summary": "Weekly cafés, run by members."}})
 		// After closes_at and its grace: 409, even though no job closed the round.
 		w.travel(t, time.Date(2025, 3, 31, 17, 31, 0, 0, time.UTC))
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
 	})
 }
 
@@ -184,18 +184,18 @@ func TestApplicationGraceAndClose(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		path := "/v1/applications/" + w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: complete()})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: complete()})
 		other := "/v1/applications/" + w.draft(t, w.stranger, w.roundID, w.otherOrgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: other, Token: w.stranger.Token, Body: complete()})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: other, Token: w.stranger.Token, Body: complete()})
 
 		w.travel(t, time.Date(2025, 3, 31, 17, 29, 0, 0, time.UTC)) // within 30 minutes' grace
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
 		w.travel(t, time.Date(2025, 3, 31, 17, 30, 0, 0, time.UTC)) // grace over
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: other + "/submit", Token: w.stranger.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: other + "/submit", Token: w.stranger.Token})
 		// A round closed by hand takes no submissions, grace or not.
 		w.travel(t, time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC))
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/close", Token: w.manager.Token})
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: other + "/submit", Token: w.stranger.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/close", Token: w.manager.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: other + "/submit", Token: w.stranger.Token})
 	})
 }
 
@@ -205,25 +205,25 @@ func TestApplicationScreening(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		draft := "/v1/applications/" + w.draft(t, w.stranger, w.roundID, w.otherOrgID)["id"].(string)
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: draft + "/mark-ineligible", Token: w.manager.Token, Body: map[string]any{"reason": "x"}})
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: draft + "/request-info", Token: w.manager.Token, Body: map[string]any{"message": "x"}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: draft + "/mark-ineligible", Token: w.manager.Token, Body: map[string]any{"reason": "x"}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: draft + "/request-info", Token: w.manager.Token, Body: map[string]any{"message": "x"}})
 
 		path := "/v1/applications/" + w.submitted(t, w.roundID)["id"].(string)
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token, Body: map[string]any{"reason": ""}})
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token})
-		a := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token,
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token, Body: map[string]any{"reason": ""}})
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token})
+		a := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/mark-ineligible", Token: w.manager.Token,
 			Body: map[string]any{"reason": "Your annual income is above this fund's limit."}}).Map(t)
 		if a["status"] != "ineligible" {
 			t.Fatalf("status = %v", a["status"])
 		}
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token})
-		hist := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.owner.Token}).Map(t)["data"].([]any)
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token})
+		hist := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.owner.Token}).Map(t)["data"].([]any)
 		last := hist[len(hist)-1].(map[string]any)
 		if last["to_status"] != "ineligible" || last["reason"] != "Your annual income is above this fund's limit." {
 			t.Errorf("last history entry = %v", last)
 		}
 		// An ineligible application still holds the organisation's place.
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/applications", Token: w.owner.Token,
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/applications", Token: w.owner.Token,
 			Body: map[string]any{"organisation_id": w.orgID}})
 	})
 }

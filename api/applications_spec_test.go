@@ -71,7 +71,7 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		body := everyTypeRound("EVERY")
-		r := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+		r := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 			Token: w.manager.Token, Body: body}).Map(t)
 		roundID := r["id"].(string)
 		for _, k := range []string{"eligibility", "form"} {
@@ -79,7 +79,7 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 				t.Errorf("%s did not round-trip:\n sent %s\n  got %s", k, sent, got)
 			}
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/open", Token: w.manager.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/open", Token: w.manager.Token})
 
 		check := func(answers map[string]any) (bool, []string) {
 			t.Helper()
@@ -87,7 +87,7 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 				Eligible bool     `json:"eligible"`
 				Reasons  []string `json:"reasons"`
 			}
-			env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/eligibility-check",
+			env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/eligibility-check",
 				Body: map[string]any{"answers": answers}}).Decode(t, &res)
 			return res.Eligible, res.Reasons
 		}
@@ -118,7 +118,7 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 			map[string]any{"question_id": "country", "op": "eq", "value": map[string]any{"a": 1}, "message": "x"},
 			map[string]any{"question_id": "income", "op": "like", "value": 1, "message": "x"},
 		}
-		p := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+		p := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 			Token: w.manager.Token, Body: bad})
 		want := "eligibility.rules[0].value eligibility.rules[1].value eligibility.rules[2].value eligibility.rules[3].value " +
 			"eligibility.rules[4].value eligibility.rules[5].value eligibility.rules[6].op"
@@ -129,7 +129,7 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 		// A draft's answers: every limit of every type, all problems at once.
 		id := w.draft(t, w.owner, roundID, w.orgID)["id"].(string)
 		path := "/v1/applications/" + id
-		p = env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
+		p = env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{
 			"answers": map[string]any{
 				"name": "eleven char", "about": "one two three four", "people": 11, "costs": 99.5, "start": "2025-02-30",
 				"email": "a@b", "site": "javascript:alert(1)", "pick": "c", "picks": []any{"x", "x"}, "agree": "yes",
@@ -146,12 +146,12 @@ func TestEveryQuestionTypeAndRule(t *testing.T) {
 			"agree": false, "video": "https://video.example.org/v/1"} {
 			good[k] = v
 		}
-		saved := env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
+		saved := env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
 			Body: map[string]any{"title": "Cafés", "requested_amount": 1000, "answers": good}}).Map(t)
 		if sent, got := jsonOf(good), jsonOf(saved["answers"]); !sameJSON(t, sent, got) {
 			t.Errorf("answers did not round-trip:\n sent %s\n  got %s", sent, got)
 		}
-		sub := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token}).Map(t)
+		sub := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token}).Map(t)
 		if sub["reference"] != "EVERY-0001" {
 			t.Errorf("reference = %v", sub["reference"])
 		}
@@ -186,13 +186,13 @@ func TestWithdrawFromEachStatus(t *testing.T) {
 				setStatus(t, env, "applications", id, string(st))
 			}
 			path := "/v1/applications/" + id
-			before := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+			before := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
 			want := http.StatusConflict
 			if allowed[st] {
 				want = http.StatusOK
 			}
-			r := env.Expect(want, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token, Body: map[string]any{"reason": "Changed our plans."}})
-			after := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+			r := env.Expect(t, want, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token, Body: map[string]any{"reason": "Changed our plans."}})
+			after := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
 			switch {
 			case want == http.StatusOK && r.Map(t)["status"] != "withdrawn":
 				t.Errorf("withdraw from %s: %s", st, r.Body)
@@ -220,15 +220,15 @@ func TestApplicationActionsHonourIfMatch(t *testing.T) {
 			{"request-info", w.manager, map[string]any{"message": "x"}},
 			{"mark-ineligible", w.manager, map[string]any{"reason": "x"}},
 		} {
-			before := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
-			env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/" + c.action, Token: c.who.Token, Header: stale, Body: c.body})
-			after := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+			before := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+			env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: path + "/" + c.action, Token: c.who.Token, Header: stale, Body: c.body})
+			after := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
 			if string(before.Body) != string(after.Body) || before.Header.Get("ETag") != after.Header.Get("ETag") {
 				t.Errorf("a stale %s changed the application", c.action)
 			}
 		}
-		cur := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token}).Header.Get("ETag")
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token,
+		cur := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token}).Header.Get("ETag")
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token,
 			Header: map[string]string{"If-Match": cur}, Body: map[string]any{"message": "Tell us more."}})
 		if r.Header.Get("ETag") == cur || r.Map(t)["status"] != "more_info_requested" {
 			t.Errorf("request-info with the current ETag: %s %s", r.Header.Get("ETag"), r.Body)
@@ -245,16 +245,16 @@ func TestApplicationCreateIdempotencyAndMassAssignment(t *testing.T) {
 		w := newAppWorld(t, env)
 		create := "/v1/rounds/" + w.roundID + "/applications"
 		key := map[string]string{"Idempotency-Key": "create-1"}
-		first := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
+		first := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
 			Body: map[string]any{"organisation_id": w.orgID}})
-		again := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
+		again := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
 			Body: map[string]any{"organisation_id": w.orgID}})
 		if string(first.Body) != string(again.Body) || again.Header.Get("Location") != first.Header.Get("Location") ||
 			again.Header.Get("Idempotent-Replayed") != "true" {
 			t.Errorf("retried create was not replayed:\n%s\n%s", first.Body, again.Body)
 		}
 		otherOrg := w.createOrg(t, w.owner, "Second group", nil, "")
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Header: key,
 			Body: map[string]any{"organisation_id": otherOrg}})
 
 		for _, body := range []string{
@@ -265,16 +265,16 @@ func TestApplicationCreateIdempotencyAndMassAssignment(t *testing.T) {
 			`{"organisation_id": "` + otherOrg + `", "submitted_at": "2025-03-01T00:00:00Z"}`,
 			`{"organisation_id": "` + otherOrg + `", "STATUS": "submitted"}`,
 		} {
-			env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Body: body})
+			env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: create, Token: w.owner.Token, Body: body})
 		}
-		list := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=" + w.roundID, Token: w.manager.Token}).Map(t)
+		list := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=" + w.roundID, Token: w.manager.Token}).Map(t)
 		if n := len(list["data"].([]any)); n != 1 {
 			t.Fatalf("%d applications after one create, a replay and refused creates", n)
 		}
 
 		a := w.submitted(t, w.openRound(t, nil))
 		path := "/v1/applications/" + a["id"].(string)
-		before := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+		before := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
 		for _, c := range []struct {
 			action string
 			who    apitest.User
@@ -288,9 +288,9 @@ func TestApplicationCreateIdempotencyAndMassAssignment(t *testing.T) {
 			{"mark-ineligible", w.manager, `{"reason": "x", "organisation_id": "` + w.otherOrgID + `"}`},
 			{"mark-ineligible", w.manager, `{"reason": "x", "reason": "y"}`},
 		} {
-			env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: path + "/" + c.action, Token: c.who.Token, Body: c.body})
+			env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: path + "/" + c.action, Token: c.who.Token, Body: c.body})
 		}
-		after := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
+		after := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: w.manager.Token})
 		if string(before.Body) != string(after.Body) {
 			t.Errorf("refused action bodies changed the application:\n%s\n%s", before.Body, after.Body)
 		}
@@ -310,7 +310,7 @@ func TestApplicationListCursorStableUnderInserts(t *testing.T) {
 		for _, q := range []string{"", "&round_id=" + w.roundID, "&status=draft", "&round_id=" + w.roundID + "&status=draft"} {
 			for _, u := range []apitest.User{w.manager, w.owner} {
 				page := func(cursor string) ([]string, string) {
-					p := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?limit=2" + q + cursor, Token: u.Token}).Map(t)
+					p := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications?limit=2" + q + cursor, Token: u.Token}).Map(t)
 					var ids []string
 					for _, a := range p["data"].([]any) {
 						ids = append(ids, a.(map[string]any)["id"].(string))
@@ -345,15 +345,15 @@ func TestScreeningAndAssessmentAreAudited(t *testing.T) {
 		w := newAppWorld(t, env)
 		kept := w.submitted(t, w.roundID)["id"].(string)
 		out := w.draft(t, w.stranger, w.roundID, w.otherOrgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + out, Token: w.stranger.Token, Body: complete()})
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/submit", Token: w.stranger.Token})
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/mark-ineligible", Token: w.manager.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + out, Token: w.stranger.Token, Body: complete()})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/submit", Token: w.stranger.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + out + "/mark-ineligible", Token: w.manager.Token,
 			Body: map[string]any{"reason": "Outside our area."}})
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/close", Token: w.manager.Token})
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/start-assessment", Token: w.manager.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/close", Token: w.manager.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/start-assessment", Token: w.manager.Token})
 
 		events := func(id, action string) []map[string]any {
-			l := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id + "&action=" + action, Token: w.manager.Token}).Map(t)
+			l := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id + "&action=" + action, Token: w.manager.Token}).Map(t)
 			var out []map[string]any
 			for _, e := range l["data"].([]any) {
 				out = append(out, e.(map[string]any))

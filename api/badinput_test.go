@@ -24,7 +24,7 @@ func TestBodyTooLarge(t *testing.T) {
 		big := `{"email":"big@example.org","password":"a long passphrase of words 7","name":"` + strings.Repeat("x", 1<<20) + `"}`
 
 		// Declared length: refused before the body is read.
-		r := env.Expect(http.StatusRequestEntityTooLarge, apitest.Req{Method: "POST", Path: registerPath, Body: big})
+		r := env.Expect(t, http.StatusRequestEntityTooLarge, apitest.Req{Method: "POST", Path: registerPath, Body: big})
 		mustProblem(t, 413, r.Header, r.Body)
 
 		// Chunked (no Content-Length): refused when reading crosses 1 MiB.
@@ -43,7 +43,7 @@ func TestBodyTooLarge(t *testing.T) {
 		if resp.StatusCode == http.StatusRequestEntityTooLarge || resp.StatusCode >= 500 {
 			t.Errorf("a body under 1 MiB answered %d", resp.StatusCode)
 		}
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: registerPath, Body: validRegistration("big@example.org")})
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: registerPath, Body: validRegistration("big@example.org")})
 	})
 }
 
@@ -91,7 +91,7 @@ func TestBodyRefused(t *testing.T) {
 			})
 		}
 		// Nothing was written: the account can still be registered.
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: registerPath, Body: validRegistration("a@example.org")})
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: registerPath, Body: validRegistration("a@example.org")})
 	})
 }
 
@@ -110,7 +110,7 @@ func TestBadListParameters(t *testing.T) {
 				t.Errorf("?%s: problem does not name %s: %s", q, want, r.Body)
 			}
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?limit=200", Token: m.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?limit=200", Token: m.Token})
 	})
 }
 

@@ -27,9 +27,9 @@ func TestBankAccount(t *testing.T) {
 		var bodies []string // every response that must not hold the full number
 		keep := func(r *apitest.Response) *apitest.Response { bodies = append(bodies, string(r.Body)); return r }
 
-		keep(env.Expect(http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: path, Token: owner.Token}))
+		keep(env.Expect(t, http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: path, Token: owner.Token}))
 		// The first account: masked in the response, no cooling-off.
-		r := keep(env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: bankBody(secretAccount)}))
+		r := keep(env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: bankBody(secretAccount)}))
 		a := r.Map(t)
 		if a["account_number"] != "****5286" || a["sort_code"] != "**-**-56" || a["masked"] != true || a["cooling_off_until"] != nil || r.Header.Get("ETag") != `"1"` {
 			t.Fatalf("first account: %v", a)
@@ -39,12 +39,12 @@ func TestBankAccount(t *testing.T) {
 		}
 		// Members see it masked; finance in full; everyone else: 404.
 		for _, u := range []apitest.User{owner, member} {
-			m := keep(env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: path, Token: u.Token})).Map(t)
+			m := keep(env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: path, Token: u.Token})).Map(t)
 			if m["account_number"] != "****5286" || m["masked"] != true || m["account_name"] != "Hillside Peer Support" {
 				t.Fatalf("member view: %v", m)
 			}
 		}
-		full := env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: path, Token: fin.Token})
+		full := env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: path, Token: fin.Token})
 		f := full.Map(t)
 		if f["account_number"] != secretAccount || f["sort_code"] != "123456" || f["masked"] != false || full.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("finance view: %v", f)
@@ -52,22 +52,22 @@ func TestBankAccount(t *testing.T) {
 		other := env.Applicant()
 		mustCreateOrg(t, env, other, map[string]any{"name": "Other"})
 		for _, u := range []apitest.User{mgr, env.Panel(), other, env.Applicant()} {
-			keep(env.Expect(http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: path, Token: u.Token}))
+			keep(env.Expect(t, http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: path, Token: u.Token}))
 		}
-		keep(env.Expect(http.StatusUnauthorized, apitest.Req{Method: http.MethodGet, Path: path}))
-		keep(env.Expect(http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/0190b0b0-0000-7000-8000-000000000000/bank-account", Token: fin.Token}))
+		keep(env.Expect(t, http.StatusUnauthorized, apitest.Req{Method: http.MethodGet, Path: path}))
+		keep(env.Expect(t, http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/0190b0b0-0000-7000-8000-000000000000/bank-account", Token: fin.Token}))
 
 		// The same details again change nothing; a stale If-Match is 412.
-		r = keep(env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: bankBody("9731 5286")}))
+		r = keep(env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: bankBody("9731 5286")}))
 		if r.Header.Get("ETag") != `"1"` || r.Map(t)["cooling_off_until"] != nil {
 			t.Fatalf("same details changed the account: %s", r.Body)
 		}
-		keep(env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
+		keep(env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
 			Header: map[string]string{"If-Match": `"7"`}, Body: bankBody("11112222")}))
 
 		// Replacing it starts the cooling-off period and names the owners to notify.
 		before := env.Clock.Now()
-		r = keep(env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
+		r = keep(env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
 			Header: map[string]string{"If-Match": `"1"`}, Body: bankBody("11112222")}))
 		rep := r.Map(t)
 		until, err := time.Parse(time.RFC3339Nano, rep["cooling_off_until"].(string))
@@ -84,12 +84,12 @@ func TestBankAccount(t *testing.T) {
 		env.Clock.Advance(-73 * time.Hour) // back, so the test's access tokens stay valid
 
 		// Validation lists every problem, never repeating the values.
-		v := keep(env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
+		v := keep(env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
 			Body: map[string]any{"account_name": "", "sort_code": "12-34", "account_number": "9731528", "held_by": "host_organisation"}}))
 		if got := fieldNames(t, v); !reflect.DeepEqual(got, []string{"account_name", "account_number", "host_charity_number", "host_name", "sort_code"}) {
 			t.Fatalf("fields %v", got)
 		}
-		keep(env.Expect(http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: map[string]any{
+		keep(env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: map[string]any{
 			"account_name": "Leeds CF re Hillside", "sort_code": "654321", "account_number": "33334444", "held_by": "host_organisation",
 			"host_name": "Leeds Community Foundation", "host_charity_number": "1096892"}}))
 
@@ -101,7 +101,7 @@ func TestBankAccount(t *testing.T) {
 				Changes map[string]any `json:"changes"`
 			} `json:"data"`
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/audit-events?entity_type=bank_account&entity_id=" + org, Token: mgr.Token}).Decode(t, &events)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/audit-events?entity_type=bank_account&entity_id=" + org, Token: mgr.Token}).Decode(t, &events)
 		var actions []string
 		for i := len(events.Data) - 1; i >= 0; i-- {
 			actions = append(actions, events.Data[i].Action)

@@ -23,10 +23,10 @@ func TestEncryptionKeyRotation(t *testing.T) {
 	_, _ = rand.Read(newKey)
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		owner, fin := env.Applicant(), env.Finance()
-		org := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: owner.Token,
+		org := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: owner.Token,
 			Body: map[string]any{"name": "Hillside Peer Support"}}).Map(t)["id"].(string)
 		path := "/v1/organisations/" + org + "/bank-account"
-		env.Expect(http.StatusOK, apitest.Req{Method: "PUT", Path: path, Token: owner.Token,
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PUT", Path: path, Token: owner.Token,
 			Body: map[string]any{"account_name": "Hillside", "sort_code": "12-34-56", "account_number": "12345678", "held_by": "organisation"}})
 		before := keyID(t, env, org)
 

@@ -14,7 +14,7 @@ import (
 func createClient(t *testing.T, env *apitest.Env, token, name string) api.ClientCreatedResponse {
 	t.Helper()
 	var c api.ClientCreatedResponse
-	r := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/clients", Token: token, Body: map[string]string{"name": name}})
+	r := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/clients", Token: token, Body: map[string]string{"name": name}})
 	r.Decode(t, &c)
 	if r.Header.Get("Location") != "/v1/clients/"+c.ID || !strings.HasPrefix(c.ClientSecret, "cs_") || !strings.HasPrefix(c.ClientID, "cl_") || c.Name != name {
 		t.Fatalf("create client: %s", r.Body)
@@ -26,7 +26,7 @@ func clientToken(t *testing.T, env *apitest.Env, want int, req apitest.Req) api.
 	t.Helper()
 	req.Method, req.Path = "POST", "/v1/auth/token"
 	var tr api.ClientTokenResponse
-	r := env.Expect(want, req)
+	r := env.Expect(t, want, req)
 	if want == http.StatusOK {
 		r.Decode(t, &tr)
 		if tr.TokenType != "Bearer" || tr.ExpiresIn != 900 || tr.AccessToken == "" || r.Header.Get("Cache-Control") != "no-store" {
@@ -54,7 +54,7 @@ func TestMachineClients(t *testing.T) {
 		c := createClient(t, env, mgr.Token, "Finance system")
 		c2 := createClient(t, env, mgr.Token, "Exports")
 
-		list := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token})
+		list := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token})
 		if strings.Contains(string(list.Body), c.ClientSecret) || strings.Contains(string(list.Body), "secret") {
 			t.Fatalf("the list shows a secret: %s", list.Body)
 		}
@@ -63,17 +63,17 @@ func TestMachineClients(t *testing.T) {
 		if len(cl.Data) != 2 || cl.Data[0].ID != c.ID || cl.Data[0].ClientID != c.ClientID || cl.NextCursor != nil {
 			t.Fatalf("list: %s", list.Body)
 		}
-		page1 := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients?limit=1", Token: mgr.Token})
+		page1 := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients?limit=1", Token: mgr.Token})
 		page1.Decode(t, &cl)
 		if len(cl.Data) != 1 || cl.NextCursor == nil {
 			t.Fatalf("page 1: %s", page1.Body)
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients?limit=1&cursor=" + *cl.NextCursor, Token: mgr.Token}).Decode(t, &cl)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients?limit=1&cursor=" + *cl.NextCursor, Token: mgr.Token}).Decode(t, &cl)
 		if len(cl.Data) != 1 || cl.Data[0].ID != c2.ID {
 			t.Fatalf("page 2: %+v", cl)
 		}
-		env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Body: map[string]string{"name": "  "}})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Body: map[string]any{"name": "x", "client_secret": "mine"}})
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Body: map[string]string{"name": "  "}})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Body: map[string]any{"name": "x", "client_secret": "mine"}})
 
 		creds := map[string]string{"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret}
 		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.ClientID)+":"+url.QueryEscape(c.ClientSecret)))
@@ -87,15 +87,15 @@ func TestMachineClients(t *testing.T) {
 		}
 		for _, tok := range tokens {
 			// A machine is a finance caller with no user account.
-			env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/me", Token: tok})
-			env.Expect(http.StatusForbidden, apitest.Req{Method: "GET", Path: "/v1/clients", Token: tok})
-			env.Expect(http.StatusForbidden, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: tok})
+			env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/me", Token: tok})
+			env.Expect(t, http.StatusForbidden, apitest.Req{Method: "GET", Path: "/v1/clients", Token: tok})
+			env.Expect(t, http.StatusForbidden, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: tok})
 		}
 
 		bad := func(want int, detail string, req apitest.Req) {
 			t.Helper()
 			req.Method, req.Path = "POST", "/v1/auth/token"
-			r := env.Expect(want, req)
+			r := env.Expect(t, want, req)
 			if p := r.Map(t); !strings.HasPrefix(p["detail"].(string), detail) {
 				t.Fatalf("detail %q, want it to start with %q", p["detail"], detail)
 			}
@@ -113,21 +113,21 @@ func TestMachineClients(t *testing.T) {
 		bad(http.StatusUnsupportedMediaType, "", apitest.Req{Body: form(creds), ContentType: "text/plain"})
 
 		// Deleting the client: 204, gone from the list, its tokens and credentials dead at once.
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: mgr.Token})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: mgr.Token})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "DELETE", Path: "/v1/clients/not-a-uuid", Token: mgr.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: mgr.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: mgr.Token})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "DELETE", Path: "/v1/clients/not-a-uuid", Token: mgr.Token})
 		for _, tok := range tokens {
-			env.Expect(http.StatusUnauthorized, apitest.Req{Method: "GET", Path: "/v1/me", Token: tok})
+			env.Expect(t, http.StatusUnauthorized, apitest.Req{Method: "GET", Path: "/v1/me", Token: tok})
 		}
 		bad(http.StatusUnauthorized, "invalid_client", apitest.Req{Body: form(creds), ContentType: formCT})
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token}).Decode(t, &cl)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/clients", Token: mgr.Token}).Decode(t, &cl)
 		if len(cl.Data) != 1 || cl.Data[0].ID != c2.ID {
 			t.Fatalf("after delete: %+v", cl)
 		}
 		// The other client still works.
 		clientToken(t, env, http.StatusOK, apitest.Req{Body: map[string]string{"grant_type": "client_credentials", "client_id": c2.ClientID, "client_secret": c2.ClientSecret}})
 
-		ev := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=client", Token: mgr.Token})
+		ev := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=client", Token: mgr.Token})
 		if n := strings.Count(string(ev.Body), `"client.created"`) + strings.Count(string(ev.Body), `"client.revoked"`); n != 3 {
 			t.Fatalf("client audit events: %s", ev.Body)
 		}

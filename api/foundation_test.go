@@ -64,7 +64,7 @@ func mustProblem(t *testing.T, status int, h http.Header, body []byte) problem {
 
 func TestHealthz(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
 		if got := r.Map(t)["status"]; got != "ok" {
 			t.Errorf("status = %v", got)
 		}
@@ -87,13 +87,13 @@ func TestHealthz(t *testing.T) {
 
 func TestReadyz(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/readyz"})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/readyz"})
 		if got := r.Map(t)["status"]; got != "ready" {
 			t.Errorf("status = %v", got)
 		}
 
 		env.Server.StartDraining()
-		r = env.Expect(http.StatusServiceUnavailable, apitest.Req{Method: "GET", Path: "/readyz"})
+		r = env.Expect(t, http.StatusServiceUnavailable, apitest.Req{Method: "GET", Path: "/readyz"})
 		if p := mustProblem(t, 503, r.Header, r.Body); !strings.Contains(p.Detail, "shutting down") {
 			t.Errorf("draining detail = %q", p.Detail)
 		}
@@ -101,13 +101,13 @@ func TestReadyz(t *testing.T) {
 			t.Error("no Retry-After while draining")
 		}
 		// Liveness is unaffected by draining.
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
 	})
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		if err := env.DB.Close(); err != nil {
 			t.Fatal(err)
 		}
-		r := env.Expect(http.StatusServiceUnavailable, apitest.Req{Method: "GET", Path: "/readyz"})
+		r := env.Expect(t, http.StatusServiceUnavailable, apitest.Req{Method: "GET", Path: "/readyz"})
 		p := mustProblem(t, 503, r.Header, r.Body)
 		if !strings.Contains(p.Detail, "database") || r.Header.Get("Retry-After") == "" {
 			t.Errorf("database down: detail %q, Retry-After %q", p.Detail, r.Header.Get("Retry-After"))
@@ -117,10 +117,10 @@ func TestReadyz(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
 		raw(t, env, "GET", "/docs/swagger-ui.css", nil, nil)
 		raw(t, env, "GET", "/no/such/thing/0190d0aa", nil, nil)
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/metrics"})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/metrics"})
 		body := string(r.Body)
 		for _, want := range []string{
 			`constellate_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
@@ -143,7 +143,7 @@ func TestMetrics(t *testing.T) {
 
 func TestOpenAPIAndDocs(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/openapi.yaml"})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/openapi.yaml"})
 		if !bytes.Equal(r.Body, constellate.OpenAPI) || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/yaml") {
 			t.Errorf("/openapi.yaml: %q, %d bytes", r.Header.Get("Content-Type"), len(r.Body))
 		}
@@ -183,28 +183,28 @@ func TestOpenAPIAndDocs(t *testing.T) {
 
 func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		r := env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/no-such-thing"})
+		r := env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/no-such-thing"})
 		if p := mustProblem(t, 404, r.Header, r.Body); p.Instance != "/v1/no-such-thing" || !strings.HasSuffix(p.Type, "/not_found") {
 			t.Errorf("404 problem: %+v", p)
 		}
-		r = env.Expect(http.StatusMethodNotAllowed, apitest.Req{Method: "DELETE", Path: "/healthz"})
+		r = env.Expect(t, http.StatusMethodNotAllowed, apitest.Req{Method: "DELETE", Path: "/healthz"})
 		mustProblem(t, 405, r.Header, r.Body)
 	})
 }
 
 func TestRequestID(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "trace-123.abc"}})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "trace-123.abc"}})
 		if got := r.Header.Get("X-Request-ID"); got != "trace-123.abc" {
 			t.Errorf("X-Request-ID not echoed: %q", got)
 		}
-		r = env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
+		r = env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/healthz"})
 		generated := r.Header.Get("X-Request-ID")
 		if len(generated) < 16 {
 			t.Errorf("no request id generated: %q", generated)
 		}
 		// An unsafe id (log injection) is replaced, and errors carry the id.
-		r = env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/nope", Header: map[string]string{"X-Request-ID": "bad id\" injected=1"}})
+		r = env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/nope", Header: map[string]string{"X-Request-ID": "bad id\" injected=1"}})
 		id := r.Header.Get("X-Request-ID")
 		if id == "" || strings.Contains(id, " ") {
 			t.Errorf("unsafe request id kept: %q", id)

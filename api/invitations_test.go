@@ -13,7 +13,7 @@ import (
 func invite(t *testing.T, env *apitest.Env, token, email, role string) api.InvitationResponse {
 	t.Helper()
 	var inv api.InvitationResponse
-	env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: token,
+	env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: token,
 		Body: map[string]string{"email": email, "role": role}}).Decode(t, &inv)
 	if inv.ID == "" || !strings.HasPrefix(inv.Token, "inv_") || inv.Role != role || inv.Email != strings.ToLower(email) {
 		t.Fatalf("invitation: %+v", inv)
@@ -21,9 +21,9 @@ func invite(t *testing.T, env *apitest.Env, token, email, role string) api.Invit
 	return inv
 }
 
-func accept(env *apitest.Env, want int, token, name, password string) *apitest.Response {
-	env.T.Helper()
-	return env.Expect(want, apitest.Req{Method: "POST", Path: "/v1/invitations/accept",
+func accept(t testing.TB, env *apitest.Env, want int, token, name, password string) *apitest.Response {
+	t.Helper()
+	return env.Expect(t, want, apitest.Req{Method: "POST", Path: "/v1/invitations/accept",
 		Body: map[string]string{"token": token, "name": name, "password": password}})
 }
 
@@ -39,33 +39,33 @@ func TestInvitations(t *testing.T) {
 		}
 
 		// Bad passwords and names are refused before anything is used up.
-		p := accept(env, http.StatusUnprocessableEntity, inv.Token, "", "short").Map(t)
+		p := accept(t, env, http.StatusUnprocessableEntity, inv.Token, "", "short").Map(t)
 		if s := string(mustJSON(t, p["errors"])); !strings.Contains(s, "password") || !strings.Contains(s, "name") {
 			t.Fatalf("errors: %v", p)
 		}
-		r := accept(env, http.StatusCreated, inv.Token, "Pat", pw)
+		r := accept(t, env, http.StatusCreated, inv.Token, "Pat", pw)
 		if m := r.Map(t); m["role"] != "panel_member" || m["email"] != "pat@example.org" || r.Header.Get("Location") != "/v1/me" {
 			t.Fatalf("accepted: %s", r.Body)
 		}
 		s := login(t, env, "pat@example.org", pw)
-		if me(env, http.StatusOK, s.AccessToken).Map(t)["role"] != "panel_member" {
+		if me(t, env, http.StatusOK, s.AccessToken).Map(t)["role"] != "panel_member" {
 			t.Fatal("the account does not have the invited role")
 		}
 		// Single use.
-		accept(env, http.StatusConflict, inv.Token, "Pat again", pw)
+		accept(t, env, http.StatusConflict, inv.Token, "Pat again", pw)
 		// Unknown token.
-		accept(env, http.StatusNotFound, "inv_nonsense", "X", pw)
+		accept(t, env, http.StatusNotFound, "inv_nonsense", "X", pw)
 		// An email that has an account cannot be invited, nor can an invitation be accepted
 		// once someone registered that email meanwhile.
-		env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token,
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token,
 			Body: map[string]string{"email": "pat@example.org", "role": "finance"}})
 		late := invite(t, env, mgr.Token, "late@example.org", "finance")
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register",
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register",
 			Body: map[string]string{"email": "late@example.org", "password": pw, "name": "Late"}})
-		accept(env, http.StatusConflict, late.Token, "Late", pw)
+		accept(t, env, http.StatusConflict, late.Token, "Late", pw)
 
 		// Validation: applicants register themselves; every field problem at once.
-		p = env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token,
+		p = env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token,
 			Body: map[string]string{"email": "not an email", "role": "applicant"}}).Map(t)
 		if s := string(mustJSON(t, p["errors"])); !strings.Contains(s, "email") || !strings.Contains(s, "role") {
 			t.Fatalf("errors: %v", p)
@@ -74,10 +74,10 @@ func TestInvitations(t *testing.T) {
 		// Expiry: 7 days.
 		exp := invite(t, env, mgr.Token, "fin@example.org", "finance")
 		env.Clock.Advance(7*24*time.Hour + time.Second)
-		accept(env, http.StatusNotFound, exp.Token, "Fin", pw)
+		accept(t, env, http.StatusNotFound, exp.Token, "Fin", pw)
 		mgr = env.Manager() // the first manager's access token has long expired
 
-		ev := string(env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=invitation", Token: mgr.Token}).Body)
+		ev := string(env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_type=invitation", Token: mgr.Token}).Body)
 		if strings.Count(ev, `"invitation.created"`) != 3 || strings.Count(ev, `"invitation.accepted"`) != 1 || strings.Contains(ev, inv.Token) {
 			t.Fatalf("invitation audit events: %s", ev)
 		}

@@ -17,7 +17,7 @@ func memberIDs(t *testing.T, env *apitest.Env, org string, as apitest.User) map[
 			Role   string `json:"membership_role"`
 		} `json:"data"`
 	}
-	env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + org + "/members", Token: as.Token}).Decode(t, &l)
+	env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + org + "/members", Token: as.Token}).Decode(t, &l)
 	out := map[string]string{}
 	for _, m := range l.Data {
 		out[m.UserID] = m.Role
@@ -32,18 +32,18 @@ func TestMembers(t *testing.T) {
 		path := "/v1/organisations/" + org + "/members"
 
 		// Add by email (default role member) and by user_id as an owner.
-		r := env.Expect(http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
+		r := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
 		m := r.Map(t)
 		if m["user_id"] != alex.ID || m["membership_role"] != "member" || m["email"] != alex.Email || m["name"] != alex.Name ||
 			r.Header.Get("Location") != path+"/"+alex.ID {
 			t.Fatalf("added: %v (Location %q)", m, r.Header.Get("Location"))
 		}
-		env.Expect(http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
 		want := map[string]string{owner.ID: "owner", alex.ID: "member", sam.ID: "owner"}
 		if got := memberIDs(t, env, org, alex); !reflect.DeepEqual(got, want) {
 			t.Fatalf("members %v, want %v", got, want)
 		}
-		env.Expect(http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
 
 		// Not found (or not an applicant account) → 422 naming the field used.
 		for _, c := range []struct {
@@ -56,12 +56,12 @@ func TestMembers(t *testing.T) {
 			{map[string]any{"user_id": "not-a-uuid"}, "user_id"},
 			{map[string]any{}, "email"},
 		} {
-			r := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: c.body})
+			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: c.body})
 			if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{c.field}) {
 				t.Fatalf("%v: fields %v, want [%s]", c.body, got, c.field)
 			}
 		}
-		r = env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token,
+		r = env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token,
 			Body: map[string]any{"email": alex.Email, "user_id": alex.ID, "membership_role": "admin"}})
 		if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{"membership_role", "user_id"}) {
 			t.Fatalf("fields %v", got)
@@ -71,25 +71,25 @@ func TestMembers(t *testing.T) {
 		var me struct {
 			Organisations []map[string]any `json:"organisations"`
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/me", Token: alex.Token}).Decode(t, &me)
+		env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/me", Token: alex.Token}).Decode(t, &me)
 		if len(me.Organisations) != 1 || me.Organisations[0]["id"] != org || me.Organisations[0]["name"] != "Hillside" || me.Organisations[0]["membership_role"] != "member" {
 			t.Fatalf("me: %v", me.Organisations)
 		}
 
 		// A member may not remove others, but may leave; owners remove anyone but the last owner.
-		env.Expect(http.StatusForbidden, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: alex.Token})
-		env.Expect(http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + alex.ID, Token: alex.Token})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + org, Token: alex.Token})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: http.MethodDelete, Path: path + "/" + alex.ID, Token: owner.Token})
-		env.Expect(http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + sam.ID, Token: owner.Token})
-		r = env.Expect(http.StatusConflict, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: owner.Token})
+		env.Expect(t, http.StatusForbidden, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: alex.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + alex.ID, Token: alex.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + org, Token: alex.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: http.MethodDelete, Path: path + "/" + alex.ID, Token: owner.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + sam.ID, Token: owner.Token})
+		r = env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: owner.Token})
 		if got := memberIDs(t, env, org, owner); !reflect.DeepEqual(got, map[string]string{owner.ID: "owner"}) {
 			t.Fatalf("after the refused leave: %v", got)
 		}
 		// With a second owner, the first may leave.
 		mustAddMember(t, env, owner, org, sam, "owner")
-		env.Expect(http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: owner.Token})
-		env.Expect(http.StatusConflict, apitest.Req{Method: http.MethodDelete, Path: path + "/" + sam.ID, Token: sam.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: owner.Token})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodDelete, Path: path + "/" + sam.ID, Token: sam.Token})
 
 		want2 := []string{"organisation.created", "membership.added", "membership.added", "membership.removed", "membership.removed", "membership.added", "membership.removed"}
 		if got := auditActions(t, env, org); !reflect.DeepEqual(got, want2) {

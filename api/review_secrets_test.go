@@ -57,35 +57,35 @@ func TestNoSecretsAtRest(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		idem := func(k string) map[string]string { return map[string]string{"Idempotency-Key": "secret-test-" + k} }
 		const pw, pw2, pw3 = "rest test passphrase one", "rest test passphrase two", "rest test passphrase three"
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register", Header: idem("register"),
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/auth/register", Header: idem("register"),
 			Body: map[string]string{"email": "rest@example.org", "password": pw, "name": "Rest"}})
 		var s1, s2, s3 api.TokenResponse
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/login", Header: idem("login"),
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/login", Header: idem("login"),
 			Body: map[string]string{"email": "rest@example.org", "password": pw}}).Decode(t, &s1)
 		// The same key again is not a replay: a second, different session.
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/login", Header: idem("login"),
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/login", Header: idem("login"),
 			Body: map[string]string{"email": "rest@example.org", "password": pw}}).Decode(t, &s2)
 		if s1.RefreshToken == s2.RefreshToken {
 			t.Fatal("a login was replayed from a stored response")
 		}
 		var r1 api.TokenResponse
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/refresh", Header: idem("refresh"),
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/refresh", Header: idem("refresh"),
 			Body: map[string]string{"refresh_token": s1.RefreshToken}}).Decode(t, &r1)
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/password", Token: r1.AccessToken, Header: idem("password"),
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/auth/password", Token: r1.AccessToken, Header: idem("password"),
 			Body: map[string]string{"current_password": pw, "new_password": pw2}}).Decode(t, &s3)
 
 		mgr := env.Manager()
 		var c api.ClientCreatedResponse
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Header: idem("client"),
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/clients", Token: mgr.Token, Header: idem("client"),
 			Body: map[string]string{"name": "Finance system"}}).Decode(t, &c)
 		tr := clientToken(t, env, http.StatusOK, apitest.Req{Header: idem("token"), Body: map[string]string{
 			"grant_type": "client_credentials", "client_id": c.ClientID, "client_secret": c.ClientSecret}})
 		var inv api.InvitationResponse
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token, Header: idem("invite"),
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations", Token: mgr.Token, Header: idem("invite"),
 			Body: map[string]string{"email": "staff@example.org", "role": "finance"}}).Decode(t, &inv)
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations/accept", Header: idem("accept"),
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/invitations/accept", Header: idem("accept"),
 			Body: map[string]string{"token": inv.Token, "name": "Staff", "password": pw3}})
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout", Header: idem("logout"),
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout", Header: idem("logout"),
 			Body: map[string]string{"refresh_token": s3.RefreshToken}})
 
 		secrets := map[string]string{

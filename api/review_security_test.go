@@ -48,7 +48,7 @@ func TestQueryStringsMustBeText(t *testing.T) {
 			}
 		}
 		// Ordinary text, accents and emoji included, is fine.
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=caf%C3%A9%F0%9F%98%80", Token: m.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=caf%C3%A9%F0%9F%98%80", Token: m.Token})
 	})
 }
 
@@ -107,7 +107,7 @@ func TestBodyOnBodilessAction(t *testing.T) {
 			t.Fatalf("chunked: %d (length %d): %s", resp.StatusCode, resp.Request.ContentLength, b)
 		}
 		// Nothing happened: the token still works.
-		env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/me", Token: u.Token})
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/me", Token: u.Token})
 
 		// Anonymous callers still get 401 first (the access check runs before the body's).
 		resp, b = raw(t, env, "POST", "/v1/auth/logout-all", strings.NewReader("hello"), map[string]string{"Content-Type": "text/plain"})
@@ -122,7 +122,7 @@ func TestBodyOnBodilessAction(t *testing.T) {
 		if resp.StatusCode != http.StatusUnsupportedMediaType {
 			t.Fatalf("DELETE with a text body: %d: %s", resp.StatusCode, b)
 		}
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: m.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "DELETE", Path: "/v1/clients/" + c.ID, Token: m.Token})
 
 		// The form grant is still accepted where it belongs.
 		resp, b = raw(t, env, "POST", "/v1/auth/token", strings.NewReader("grant_type=client_credentials&client_id=cl_x&client_secret=cs_x"),
@@ -144,7 +144,7 @@ func TestBodyOnBodilessAction(t *testing.T) {
 			t.Fatalf("empty chunked body: %d: %s", rec.Code, rec.Body)
 		}
 		u3 := env.Applicant()
-		env.Expect(http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: u3.Token})
+		env.Expect(t, http.StatusNoContent, apitest.Req{Method: "POST", Path: "/v1/auth/logout-all", Token: u3.Token})
 	})
 }
 
@@ -173,7 +173,7 @@ func TestIdempotencyKeyMustBeASCII(t *testing.T) {
 		if n := countRows(t, env, "organisations"); n != before {
 			t.Fatalf("organisations %d → %d", before, n)
 		}
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: u.Token,
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: u.Token,
 			Body: map[string]string{"name": "Hillside"}, Header: map[string]string{"Idempotency-Key": "0190-abc_DEF.~:1"}})
 	})
 }
@@ -240,14 +240,14 @@ func TestPatchWritesZeroValues(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		o := env.Applicant()
 		var org map[string]any
-		env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: o.Token, Body: map[string]any{
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations", Token: o.Token, Body: map[string]any{
 			"name": "Hillside", "user_led": true, "publish_led_by": true, "annual_income": 500, "website": "https://hillside.example.org",
 			"led_by": []string{"disabled_people"}, "postcode": "LS6 1AA", "legal_form": "charity", "charity_number": "1234567"}}).Decode(t, &org)
 		path := "/v1/organisations/" + org["id"].(string)
-		env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: o.Token, Header: map[string]string{"If-Match": `"1"`},
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: o.Token, Header: map[string]string{"If-Match": `"1"`},
 			Body: map[string]any{"user_led": false, "publish_led_by": false, "annual_income": 0, "website": "", "led_by": []string{},
 				"postcode": "", "charity_number": ""}})
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: o.Token})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: path, Token: o.Token})
 		got := r.Map(t)
 		for k, want := range map[string]any{"user_led": false, "publish_led_by": false, "annual_income": float64(0), "website": "",
 			"postcode": "", "charity_number": ""} {

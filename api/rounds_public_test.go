@@ -16,7 +16,7 @@ func TestEligibilityCheck(t *testing.T) {
 		id := w.create(t, nil)["id"].(string)
 		w.act(t, id, "open", http.StatusOK)
 		check := func(want int, answers any) map[string]any {
-			return env.Expect(want, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check",
+			return env.Expect(t, want, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check",
 				Body: map[string]any{"answers": answers}}).Map(t)
 		}
 		if r := check(http.StatusOK, map[string]any{"user_led": true, "income": 1200000, "about": "ignored"}); r["eligible"] != true || len(r["reasons"].([]any)) != 0 {
@@ -38,7 +38,7 @@ func TestEligibilityCheck(t *testing.T) {
 		if !fields["answers.user_led"] || !fields["answers.income"] || !fields["answers.shoe_size"] {
 			t.Fatalf("422 = %v", p)
 		}
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check", Body: map[string]any{"answers": map[string]any{}, "eligible": true}})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check", Body: map[string]any{"answers": map[string]any{}, "eligible": true}})
 	})
 }
 
@@ -47,12 +47,12 @@ func TestRoundForm(t *testing.T) {
 		w := newRoundWorld(t, env)
 		id := w.create(t, nil)["id"].(string)
 		w.act(t, id, "open", http.StatusOK)
-		f := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id + "/form"}).Map(t)
+		f := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id + "/form"}).Map(t)
 		if f["round_id"] != id || len(f["form"].(map[string]any)["questions"].([]any)) != 2 || f["burden"].(map[string]any)["questions"] != 4.0 {
 			t.Fatalf("JSON form = %v", f)
 		}
 		// Plain text, as a screen reader or an offline drafter gets it.
-		resp := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id + "/form", Header: map[string]string{"Accept": "text/plain"}})
+		resp := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id + "/form", Header: map[string]string{"Accept": "text/plain"}})
 		text := resp.Body
 		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 			t.Fatalf("plain text: Content-Type %s", resp.Header.Get("Content-Type"))

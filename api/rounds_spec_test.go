@@ -54,15 +54,15 @@ func TestRoundSpecExampleRoundTrips(t *testing.T) {
 				t.Errorf("%s: burden = %s, want %s", where, jsonOf(got["burden"]), jsonOf(want))
 			}
 		}
-		created := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+		created := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 			Token: w.manager.Token, Body: specExampleRound}).Map(t)
 		check("create", created)
 		id := created["id"].(string)
-		check("get", env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token}).Map(t))
-		list := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: w.manager.Token}).Map(t)
+		check("get", env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token}).Map(t))
+		list := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: w.manager.Token}).Map(t)
 		check("list", list["data"].([]any)[0].(map[string]any))
 		// The whole definition sent back (less the prefix, which is its own) is no change.
-		same := env.Expect(http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/rounds/" + id, Token: w.manager.Token,
+		same := env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/rounds/" + id, Token: w.manager.Token,
 			Body: specExampleRound, Header: map[string]string{"If-Match": `"1"`}})
 		check("patch", same.Map(t))
 		if same.Header.Get("ETag") != `"1"` {
@@ -70,7 +70,7 @@ func TestRoundSpecExampleRoundTrips(t *testing.T) {
 		}
 		opened := w.act(t, id, "open", http.StatusOK)
 		check("open", opened)
-		check("public get", env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t))
+		check("public get", env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t))
 	})
 }
 
@@ -86,13 +86,13 @@ func TestRoundActionBodies(t *testing.T) {
 		w := newRoundWorld(t, env)
 		id := w.create(t, nil)["id"].(string)
 		for _, body := range []string{`{"status": "archived"}`, `{"Status": "closed"}`, `{"closes_at": "2025-12-31T00:00:00Z"}`, `[]`, `{} {}`} {
-			env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: body})
+			env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: body})
 		}
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token})
 		if r.Map(t)["status"] != "draft" || r.Header.Get("ETag") != `"1"` {
 			t.Fatalf("refused action bodies changed the round: %s", r.Body)
 		}
-		if got := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: `{}`}).Map(t); got["status"] != "open" {
+		if got := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Body: `{}`}).Map(t); got["status"] != "open" {
 			t.Fatalf("open with {}: %v", got["status"])
 		}
 	})
@@ -104,19 +104,19 @@ func TestRoundOpenedBeforeOpensAt(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
 		id := w.openRound(t, func(b map[string]any) { b["opens_at"] = "2025-03-20T09:00:00Z" })
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t)
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t)
 		if r["status"] != "open" || r["accepting_applications"] != false {
 			t.Fatalf("before opens_at: status %v accepting %v", r["status"], r["accepting_applications"])
 		}
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check",
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/eligibility-check",
 			Body: map[string]any{"answers": map[string]any{"user_led": true}}})
-		p := env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/applications", Token: w.owner.Token,
+		p := env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/applications", Token: w.owner.Token,
 			Body: map[string]any{"organisation_id": w.orgID}}).Map(t)
 		if !strings.Contains(p["detail"].(string), "2025-03-20T09:00:00Z") {
 			t.Errorf("409 does not say when the round opens: %v", p["detail"])
 		}
 		w.travel(t, time.Date(2025, 3, 20, 9, 0, 0, 0, time.UTC))
-		if r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t); r["accepting_applications"] != true {
+		if r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t); r["accepting_applications"] != true {
 			t.Fatalf("at opens_at: accepting %v", r["accepting_applications"])
 		}
 		w.draft(t, w.owner, id, w.orgID)

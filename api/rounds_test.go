@@ -50,7 +50,7 @@ type roundWorld struct {
 func newRoundWorld(t *testing.T, env *apitest.Env) *roundWorld {
 	t.Helper()
 	w := &roundWorld{env: env, manager: env.Manager()}
-	p := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes", Token: w.manager.Token,
+	p := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes", Token: w.manager.Token,
 		Body: map[string]any{"name": "Side by Side Fund"}}).Map(t)
 	w.programmeID = p["id"].(string)
 	return w
@@ -63,21 +63,21 @@ func (w *roundWorld) create(t *testing.T, mutate func(map[string]any)) map[strin
 	if mutate != nil {
 		mutate(body)
 	}
-	return w.env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+	return w.env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 		Token: w.manager.Token, Body: body}).Map(t)
 }
 
 // act runs a status action as the manager and expects want.
 func (w *roundWorld) act(t *testing.T, id, action string, want int) map[string]any {
 	t.Helper()
-	r := w.env.Expect(want, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/" + action, Token: w.manager.Token})
+	r := w.env.Expect(t, want, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/" + action, Token: w.manager.Token})
 	return r.Map(t)
 }
 
 func TestRoundCreate(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newRoundWorld(t, env)
-		resp := env.Expect(http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
+		resp := env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/programmes/" + w.programmeID + "/rounds",
 			Token: w.manager.Token, Body: specRoundBody()})
 		r := resp.Map(t)
 		id := r["id"].(string)
@@ -93,7 +93,7 @@ func TestRoundCreate(t *testing.T) {
 		if burden["questions"] != 4.0 || burden["required_questions"] != 3.0 || burden["max_words_total"] != 300.0 {
 			t.Fatalf("burden = %v", burden)
 		}
-		got := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token}).Map(t)
+		got := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token}).Map(t)
 		if got["reference_prefix"] != r["reference_prefix"] || got["opens_at"] != "2025-03-01T09:00:00Z" {
 			t.Fatalf("GET = %v", got)
 		}
@@ -101,7 +101,7 @@ func TestRoundCreate(t *testing.T) {
 		if rules[0].(map[string]any)["value"] != true || rules[1].(map[string]any)["value"] != 25000000.0 {
 			t.Fatalf("rule values did not round-trip: %v", rules)
 		}
-		events := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id, Token: w.manager.Token}).Map(t)
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id, Token: w.manager.Token}).Map(t)
 		data := events["data"].([]any)
 		if len(data) != 1 || data[0].(map[string]any)["action"] != "round.created" || data[0].(map[string]any)["actor_id"] != w.manager.ID {
 			t.Fatalf("audit = %v", data)
@@ -126,7 +126,7 @@ func TestRoundCreateRefusals(t *testing.T) {
 			map[string]any{"id": "user_led", "label": "dup", "type": "short_text"},
 			map[string]any{"id": "pick", "label": "Pick", "type": "single_choice"})
 		bad["criteria"] = []any{map[string]any{"id": "need", "title": "Need", "weight": 0, "scale_min": 5, "scale_max": 1}}
-		p := env.Expect(http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: bad}).Map(t)
+		p := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: bad}).Map(t)
 		fields := map[string]bool{}
 		for _, e := range p["errors"].([]any) {
 			fields[e.(map[string]any)["field"].(string)] = true
@@ -142,11 +142,11 @@ func TestRoundCreateRefusals(t *testing.T) {
 		for _, k := range []string{"status", "id", "created_at", "Status", "burden"} {
 			b := specRoundBody()
 			b[k] = "open"
-			env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: b})
+			env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: b})
 		}
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token,
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token,
 			Body: `{"name":"a","name":"b"}`})
-		list := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: w.manager.Token}).Map(t)
+		list := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: w.manager.Token}).Map(t)
 		if n := len(list["data"].([]any)); n != 0 {
 			t.Fatalf("refused creates left %d rounds", n)
 		}
@@ -154,12 +154,12 @@ func TestRoundCreateRefusals(t *testing.T) {
 		first := w.create(t, nil)
 		dup := specRoundBody()
 		dup["reference_prefix"] = first["reference_prefix"]
-		c := env.Expect(http.StatusConflict, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: dup}).Map(t)
+		c := env.Expect(t, http.StatusConflict, apitest.Req{Method: "POST", Path: path, Token: w.manager.Token, Body: dup}).Map(t)
 		if c["existing_id"] != first["id"] {
 			t.Fatalf("409 = %v", c)
 		}
 		// No such programme.
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/programmes/0190a6f1-0000-7000-8000-000000000000/rounds",
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/programmes/0190a6f1-0000-7000-8000-000000000000/rounds",
 			Token: w.manager.Token, Body: specRoundBody()})
 	})
 }
@@ -192,7 +192,7 @@ func TestRoundTransitions(t *testing.T) {
 				w.act(t, id, other.action, http.StatusConflict)
 			}
 		}
-		events := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id + "&limit=200", Token: w.manager.Token}).Map(t)
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?entity_id=" + id + "&limit=200", Token: w.manager.Token}).Map(t)
 		var actions []string
 		for _, e := range events["data"].([]any) {
 			actions = append(actions, e.(map[string]any)["action"].(string))
@@ -208,11 +208,11 @@ func TestRoundTransitions(t *testing.T) {
 		w.act(t, late, "open", http.StatusConflict)
 		// If-Match on an action.
 		fresh := w.create(t, nil)["id"].(string)
-		env.Expect(http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: "/v1/rounds/" + fresh + "/open",
+		env.Expect(t, http.StatusPreconditionFailed, apitest.Req{Method: "POST", Path: "/v1/rounds/" + fresh + "/open",
 			Token: w.manager.Token, Header: map[string]string{"If-Match": `"7"`}})
-		env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + fresh + "/open",
+		env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + fresh + "/open",
 			Token: w.manager.Token, Header: map[string]string{"If-Match": `"1"`}})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/rounds/0190a6f1-0000-7000-8000-000000000000/open", Token: w.manager.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/rounds/0190a6f1-0000-7000-8000-000000000000/open", Token: w.manager.Token})
 	})
 }
 
@@ -226,7 +226,7 @@ func TestRoundPatch(t *testing.T) {
 			if etag != "" {
 				h["If-Match"] = etag
 			}
-			return env.Expect(want, apitest.Req{Method: "PATCH", Path: path, Token: w.manager.Token, Body: body, Header: h})
+			return env.Expect(t, want, apitest.Req{Method: "PATCH", Path: path, Token: w.manager.Token, Body: body, Header: h})
 		}
 		// A draft may change anything; the result is validated as a whole.
 		newForm := map[string]any{"questions": []any{map[string]any{"id": "about", "label": "About you", "type": "short_text", "required": true, "max_words": 50}}}
@@ -259,7 +259,7 @@ func TestRoundPatch(t *testing.T) {
 		}
 		// closes_at in the past while open is refused (use close).
 		patch(http.StatusUnprocessableEntity, map[string]any{"closes_at": "2025-03-02T00:00:00Z"}, "")
-		events := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=round.updated&entity_id=" + id, Token: w.manager.Token}).Map(t)
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=round.updated&entity_id=" + id, Token: w.manager.Token}).Map(t)
 		if n := len(events["data"].([]any)); n != 2 {
 			t.Fatalf("round.updated events = %d, want 2", n)
 		}
@@ -290,7 +290,7 @@ func TestRoundVisibilityAndList(t *testing.T) {
 		applicant := env.Applicant()
 
 		listIDs := func(token, query string) []string {
-			l := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds" + query, Token: token}).Map(t)
+			l := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds" + query, Token: token}).Map(t)
 			var ids []string
 			for _, r := range l["data"].([]any) {
 				ids = append(ids, r.(map[string]any)["id"].(string))
@@ -317,10 +317,10 @@ func TestRoundVisibilityAndList(t *testing.T) {
 		if got := listIDs(w.manager.Token, "?programme_id=0190a6f1-0000-7000-8000-000000000000"); len(got) != 0 {
 			t.Fatalf("other programme = %v", got)
 		}
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds?status=pending"})
-		env.Expect(http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds?programme_id=nope"})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds?status=pending"})
+		env.Expect(t, http.StatusBadRequest, apitest.Req{Method: "GET", Path: "/v1/rounds?programme_id=nope"})
 		// Keyset pagination.
-		first := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?limit=3", Token: w.manager.Token}).Map(t)
+		first := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?limit=3", Token: w.manager.Token}).Map(t)
 		cursor, _ := first["next_cursor"].(string)
 		if len(first["data"].([]any)) != 3 || cursor == "" {
 			t.Fatalf("first page = %v", first)
@@ -329,14 +329,14 @@ func TestRoundVisibilityAndList(t *testing.T) {
 			t.Fatalf("second page = %v", got)
 		}
 		// A draft is invisible to everyone but managers; published rounds are readable by all.
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft, Token: applicant.Token})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft + "/form"})
-		env.Expect(http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/rounds/" + draft + "/eligibility-check", Body: map[string]any{"answers": map[string]any{}}})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft, Token: applicant.Token})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "GET", Path: "/v1/rounds/" + draft + "/form"})
+		env.Expect(t, http.StatusNotFound, apitest.Req{Method: "POST", Path: "/v1/rounds/" + draft + "/eligibility-check", Body: map[string]any{"answers": map[string]any{}}})
 		for _, id := range []string{open, closed, assessing} {
-			env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id})
+			env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id})
 		}
-		env.Expect(http.StatusUnauthorized, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: "not-a-token"})
+		env.Expect(t, http.StatusUnauthorized, apitest.Req{Method: "GET", Path: "/v1/rounds", Token: "not-a-token"})
 	})
 }
 
@@ -346,7 +346,7 @@ func TestRoundClosesAtWithoutAnyJob(t *testing.T) {
 		id := w.create(t, nil)["id"].(string)
 		w.act(t, id, "open", http.StatusOK)
 		get := func() map[string]any {
-			return env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t)
+			return env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id}).Map(t)
 		}
 		if r := get(); r["status"] != "open" || r["accepting_applications"] != true {
 			t.Fatalf("before closes_at: %v", r)
@@ -355,8 +355,8 @@ func TestRoundClosesAtWithoutAnyJob(t *testing.T) {
 		if r := get(); r["status"] != "closed" || r["accepting_applications"] != false {
 			t.Fatalf("at closes_at: status %v accepting %v", r["status"], r["accepting_applications"])
 		}
-		closedList := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?status=closed"}).Map(t)
-		openList := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?status=open"}).Map(t)
+		closedList := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?status=closed"}).Map(t)
+		openList := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds?status=open"}).Map(t)
 		if len(closedList["data"].([]any)) != 1 || len(openList["data"].([]any)) != 0 {
 			t.Fatalf("closed %v, open %v", closedList, openList)
 		}
@@ -402,18 +402,18 @@ func TestRoundConcurrentWrites(t *testing.T) {
 		if got[http.StatusOK] != 1 || got[http.StatusPreconditionFailed] != 1 {
 			t.Fatalf("racing PATCHes answered %v, want one 200 and one 412", got)
 		}
-		r := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token})
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + id, Token: w.manager.Token})
 		if r.Header.Get("ETag") != `"2"` {
 			t.Fatalf("ETag after the race = %s", r.Header.Get("ETag"))
 		}
 
 		key := map[string]string{"Idempotency-Key": "open-" + id}
-		first := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Header: key})
-		again := env.Expect(http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Header: key})
+		first := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Header: key})
+		again := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/rounds/" + id + "/open", Token: w.manager.Token, Header: key})
 		if again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(first.Body) {
 			t.Fatalf("retry was not replayed: %s", again.Body)
 		}
-		events := env.Expect(http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=round.opened&entity_id=" + id, Token: w.manager.Token}).Map(t)
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=round.opened&entity_id=" + id, Token: w.manager.Token}).Map(t)
 		if n := len(events["data"].([]any)); n != 1 {
 			t.Fatalf("round.opened events = %d, want 1", n)
 		}

@@ -117,9 +117,28 @@ func (r *Response) Map(t testing.TB) map[string]any {
 	return m
 }
 
-// Do sends the request through the contract filter and the real server.
+// Do sends the request through the contract filter and the real server, reporting any
+// failure against e.T. In a subtest use Expect (or a matrix), which report against the
+// subtest's own t: FailNow on a parent test from a subtest's goroutine is a testing error.
 func (e *Env) Do(r Req) *Response {
 	e.T.Helper()
+	return e.do(e.T, r)
+}
+
+// Expect sends the request and fails t — the (sub)test making the request — unless the
+// status is want.
+func (e *Env) Expect(t testing.TB, want int, r Req) *Response {
+	t.Helper()
+	resp := e.do(t, r)
+	if resp.Status != want {
+		t.Fatalf("%s %s: status %d, want %d; body: %s", r.Method, r.Path, resp.Status, want, truncate(resp.Body))
+	}
+	return resp
+}
+
+// do sends r, failing t when it cannot be sent or when the exchange breaks the contract.
+func (e *Env) do(t testing.TB, r Req) *Response {
+	t.Helper()
 	var body []byte
 	switch b := r.Body.(type) {
 	case nil:
@@ -130,12 +149,12 @@ func (e *Env) Do(r Req) *Response {
 	default:
 		var err error
 		if body, err = json.Marshal(b); err != nil {
-			e.T.Fatalf("apitest: marshal body: %v", err)
+			t.Fatalf("apitest: marshal body: %v", err)
 		}
 	}
 	req, err := http.NewRequest(r.Method, e.HTTP.URL+r.Path, bytes.NewReader(body))
 	if err != nil {
-		e.T.Fatalf("apitest: %v", err)
+		t.Fatalf("apitest: %v", err)
 	}
 	if body != nil {
 		ct := r.ContentType
@@ -152,23 +171,13 @@ func (e *Env) Do(r Req) *Response {
 	}
 	resp, err := e.HTTP.Client().Do(req)
 	if err != nil {
-		e.T.Fatalf("apitest: %s %s: %v", r.Method, r.Path, err)
+		t.Fatalf("apitest: %s %s: %v", r.Method, r.Path, err)
 	}
 	defer resp.Body.Close()
 	rb, _ := io.ReadAll(resp.Body)
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: rb}
-	e.validate(r, req, body, out)
+	validate(t, r, req, body, out)
 	return out
-}
-
-// Expect sends the request and fails the test unless the status is want.
-func (e *Env) Expect(want int, r Req) *Response {
-	e.T.Helper()
-	resp := e.Do(r)
-	if resp.Status != want {
-		e.T.Fatalf("%s %s: status %d, want %d; body: %s", r.Method, r.Path, resp.Status, want, truncate(resp.Body))
-	}
-	return resp
 }
 
 var (
@@ -199,14 +208,14 @@ func router() (routers.Router, error) {
 // notInContract are served but deliberately undocumented (the docs UI's assets).
 func notInContract(path string) bool { return path == "/docs" || strings.HasPrefix(path, "/docs/") }
 
-func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
-	e.T.Helper()
+func validate(t testing.TB, r Req, sent *http.Request, body []byte, resp *Response) {
+	t.Helper()
 	if notInContract(sent.URL.Path) {
 		return
 	}
 	rt, err := router()
 	if err != nil {
-		e.T.Fatalf("apitest: openapi.yaml: %v", err)
+		t.Fatalf("apitest: openapi.yaml: %v", err)
 	}
 	// A fresh request for the filter: it reads the body again.
 	u, _ := url.Parse(sent.URL.String())
@@ -217,10 +226,10 @@ func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
 	if err != nil {
 		// Unknown routes must 404/405 as problem+json; known-but-undocumented ones fail.
 		if resp.Status == http.StatusNotFound || resp.Status == http.StatusMethodNotAllowed {
-			e.expectProblem(r, resp)
+			expectProblem(t, r, resp)
 			return
 		}
-		e.T.Fatalf("apitest: %s %s answered %d but is not in openapi.yaml: %v", r.Method, r.Path, resp.Status, err)
+		t.Fatalf("apitest: %s %s answered %d but is not in openapi.yaml: %v", r.Method, r.Path, resp.Status, err)
 	}
 	in := &openapi3filter.RequestValidationInput{
 		Request: vreq, PathParams: params, Route: route,
@@ -228,7 +237,7 @@ func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
 	}
 	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
 	if reqErr != nil && resp.Status < 400 {
-		e.T.Fatalf("apitest: %s %s: the server answered %d to a request openapi.yaml forbids: %v", r.Method, r.Path, resp.Status, reqErr)
+		t.Fatalf("apitest: %s %s: the server answered %d to a request openapi.yaml forbids: %v", r.Method, r.Path, resp.Status, reqErr)
 	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: resp.Status, Header: resp.Header,
@@ -236,14 +245,14 @@ func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		e.T.Fatalf("apitest: %s %s: response %d does not match openapi.yaml: %v\nbody: %s", r.Method, r.Path, resp.Status, err, truncate(resp.Body))
+		t.Fatalf("apitest: %s %s: response %d does not match openapi.yaml: %v\nbody: %s", r.Method, r.Path, resp.Status, err, truncate(resp.Body))
 	}
 	if resp.Status >= 400 {
-		e.expectProblem(r, resp)
+		expectProblem(t, r, resp)
 		// The `default` response covers what any route may answer; every other error
 		// status a handler returns must be annotated on it (@Failure N {object} Problem).
 		if !anywhere[resp.Status] && route.Operation.Responses.Status(resp.Status) == nil {
-			e.T.Fatalf("apitest: %s %s answered %d, which its annotations do not document: add @Failure %d {object} Problem to the handler and run make openapi",
+			t.Fatalf("apitest: %s %s answered %d, which its annotations do not document: add @Failure %d {object} Problem to the handler and run make openapi",
 				r.Method, r.Path, resp.Status, resp.Status)
 		}
 	}
@@ -254,10 +263,10 @@ func (e *Env) validate(r Req, sent *http.Request, body []byte, resp *Response) {
 var anywhere = map[int]bool{413: true, 415: true, 429: true, 431: true, 500: true, 503: true}
 
 // expectProblem checks an error response is an RFC 9457 problem document.
-func (e *Env) expectProblem(r Req, resp *Response) {
-	e.T.Helper()
+func expectProblem(t testing.TB, r Req, resp *Response) {
+	t.Helper()
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
-		e.T.Fatalf("apitest: %s %s: %d with Content-Type %q, want application/problem+json", r.Method, r.Path, resp.Status, ct)
+		t.Fatalf("apitest: %s %s: %d with Content-Type %q, want application/problem+json", r.Method, r.Path, resp.Status, ct)
 	}
 	var p struct {
 		Type   string `json:"type"`
@@ -266,11 +275,11 @@ func (e *Env) expectProblem(r Req, resp *Response) {
 		Detail string `json:"detail"`
 	}
 	if err := json.Unmarshal(resp.Body, &p); err != nil || p.Type == "" || p.Title == "" || p.Status != resp.Status || p.Detail == "" {
-		e.T.Fatalf("apitest: %s %s: %d body is not a complete problem document: %s", r.Method, r.Path, resp.Status, truncate(resp.Body))
+		t.Fatalf("apitest: %s %s: %d body is not a complete problem document: %s", r.Method, r.Path, resp.Status, truncate(resp.Body))
 	}
 	for _, leak := range []string{"SQLSTATE", "sql:", "gorm", "panic", "goroutine", ".go:", "runtime error"} {
 		if strings.Contains(string(resp.Body), leak) {
-			e.T.Fatalf("apitest: %s %s: error body leaks internals (%q): %s", r.Method, r.Path, leak, truncate(resp.Body))
+			t.Fatalf("apitest: %s %s: error body leaks internals (%q): %s", r.Method, r.Path, leak, truncate(resp.Body))
 		}
 	}
 }
