@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -114,10 +115,12 @@ func applicationFilter(c echo.Context) (application.Filter, error) {
 
 // getApplication godoc
 //
-//	@Summary	One application
-//	@Tags		applications
-//	@Produce	json
-//	@Security	BearerAuth
+//	@Summary		One application (JSON, or plain text to read or print)
+//	@Description	With Accept: text/plain the application comes as plain text: title, reference, amount, summary and every question with its answer in order (media links written out) — for panel members and groups who prefer reading it that way.
+//	@Tags			applications
+//	@Produce		json
+//	@Produce		plain
+//	@Security		BearerAuth
 //	@Param		id	path		string	true	"application id"
 //	@Success	200	{object}	Application
 //	@Header		200	{string}	ETag	"the application's version"
@@ -130,6 +133,14 @@ func (s *Server) getApplication(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
+	}
+	if wantsPlainText(c.Request().Header.Get(echo.HeaderAccept)) {
+		ctx := c.Request().Context()
+		text, err := s.Applications.GetText(ctx, auth.ActorFrom(ctx), id)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte(text))
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
 		a, err := s.Applications.Get(ctx, auth.ActorFrom(ctx), id)

@@ -17,6 +17,7 @@ var matrices = map[string]func(t *testing.T, env *apitest.Env) apitest.Matrix{
 	"organisations":         organisationMatrix,
 	"programmes and rounds": roundsMatrix,
 	"applications":          applicationsMatrix,
+	"assessment":            assessmentMatrix,
 	"system":                systemMatrix,
 }
 

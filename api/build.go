@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"constellate/internal/application"
+	"constellate/internal/assessment"
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/config"
@@ -56,6 +57,7 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	d.Rounds = round.NewService(o.DB, store.NewRoundStore(o.DB), events, o.Now, ids.New)
 	applications := store.NewApplicationStore(o.DB)
 	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), events, o.Now)
+	d.Assessments = assessment.NewService(o.DB, store.NewAssessmentStore(o.DB), store.NewRoundStore(o.DB), events, o.Now)
 	subscribe(events, d.Services)
 	srv := New(d)
 	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only

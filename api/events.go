@@ -15,4 +15,7 @@ import "constellate/internal/event"
 func subscribe(bus *event.Bus, s Services) {
 	// A round's start of assessment moves its submitted applications under assessment.
 	bus.Subscribe(event.RoundAssessmentStarted, "application.StartAssessment", s.Applications.StartAssessment)
+	// A panel member who leaves a round's panel loses the assignments they have not
+	// submitted (drafts discarded); submitted work stays.
+	bus.Subscribe(event.RoundPanelChanged, "assessment.LeftPanel", s.Assessments.LeftPanel)
 }

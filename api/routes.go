@@ -102,5 +102,21 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/applications/:id/mark-ineligible", Access: roles(manager), Handler: s.markIneligible},
 		{Method: get, Path: "/v1/applications/:id/history", Access: roles(applicant, manager), Handler: s.applicationHistory},
 		{Method: get, Path: "/v1/applications/:id/revisions", Access: roles(applicant, panel, manager), Handler: s.applicationRevisions},
+
+		// Assessment (SPEC §7). Object-level rules: internal/assessment/policy.go. The
+		// assessment routes are open to every signed-in role so that applicants and finance
+		// get 404 (nothing about assessments exists for them), not 403.
+		{Method: get, Path: "/v1/rounds/:id/conflicts", Access: roles(panel, manager), Handler: s.listConflicts},
+		{Method: put, Path: "/v1/rounds/:id/conflicts", Access: roles(panel), Handler: s.declareConflicts},
+		{Method: post, Path: "/v1/rounds/:id/assignments/auto", Access: roles(manager), Handler: s.autoAssign},
+		{Method: get, Path: "/v1/rounds/:id/ranking", Access: roles(manager), Handler: s.getRanking},
+		{Method: get, Path: "/v1/assignments", Access: roles(panel, manager), Handler: s.listAssignments},
+		{Method: post, Path: "/v1/assignments", Access: roles(manager), Handler: s.createAssignment},
+		{Method: del, Path: "/v1/assignments/:id", Access: roles(manager), Handler: s.deleteAssignment},
+		{Method: get, Path: "/v1/applications/:id/assessment", Access: authenticated, Handler: s.getAssessment},
+		{Method: put, Path: "/v1/applications/:id/assessment", Access: authenticated, Handler: s.putAssessment},
+		{Method: post, Path: "/v1/applications/:id/assessment/submit", Access: authenticated, Handler: s.submitAssessment},
+		{Method: get, Path: "/v1/applications/:id/assessments", Access: authenticated, Handler: s.listAssessments},
+		{Method: post, Path: "/v1/applications/:id/moderation", Access: roles(manager), Handler: s.setModeration},
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"constellate/internal/application"
+	"constellate/internal/assessment"
 	"constellate/internal/identity"
 	"constellate/internal/organisation"
 	"constellate/internal/round"
@@ -17,4 +18,6 @@ type Services struct {
 	Rounds *round.Service
 	// Applications is applications to rounds and round stats (SPEC §6, §5 stats).
 	Applications *application.Service
+	// Assessments is conflicts, assignments, scoring, ranking and moderation (SPEC §7).
+	Assessments *assessment.Service
 }

@@ -213,13 +213,15 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "With Accept: text/plain the application comes as plain text: title, reference, amount, summary and every question with its answer in order (media links written out) — for panel members and groups who prefer reading it that way.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "text/plain"
                 ],
                 "tags": [
                     "applications"
                 ],
-                "summary": "One application",
+                "summary": "One application (JSON, or plain text to read or print)",
                 "parameters": [
                     {
                         "type": "string",
@@ -366,6 +368,326 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/applications/{id}/assessment": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "404 before the first save, and for anyone who is not an assigned, unconflicted panel member of the application (applicants, finance and managers never have one).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "The caller's own assessment of an application (assigned panel members)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Assessment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the assessment's version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Stores the whole draft as sent, even half done: scores outside their scale and over-long comments are listed in problems (and stop submission) but are saved. Refused (422): criteria the round does not have, a recommendation that is not fund, maybe or decline. The round must be in assessment and the application under assessment (409); a submitted assessment never changes (409). The first save creates the assessment (send no If-Match then).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Save the caller's assessment draft (autosave; assigned panel members)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the assessment's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the whole draft",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Assessment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the assessment's new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/applications/{id}/assessment/submit": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every criterion scored within its scale and a recommendation, or 422 listing every problem at once. Records the application revision scored; a submitted assessment never changes (409). The round must be in assessment (409).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Submit the caller's assessment (assigned panel members)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the assessment's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Assessment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the assessment's new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/applications/{id}/assessments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Grants managers see all, drafts included. An assigned, unconflicted panel member sees the submitted ones, without other assessors' ids; with blind_assessment only after submitting their own (403 before). Anyone else — other panel members, applicants, finance — 404.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "An application's assessments",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "blind review: submit your own first",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -537,6 +859,100 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/applications/{id}/moderation": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A score on the ranking's 0–100 scale with a note, shown beside the panel's figures and used for ordering. Replaces any earlier one until the round's decisions are published (409 after). The application must be under assessment in a round in assessment (409). Audited (moderation.set).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Set an application's moderated score (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "score and note",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ModerationRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Moderation"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -937,6 +1353,247 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/assignments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each with the application's title and reference and the status of the assignee's assessment. A panel member always gets their own (user_id is ignored).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Assignments: a panel member's own; grants managers filter any",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round",
+                        "name": "round_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "panel member (managers)",
+                        "name": "user_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "application",
+                        "name": "application_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "not_started",
+                            "draft",
+                            "submitted"
+                        ],
+                        "type": "string",
+                        "description": "the assessment's status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssignmentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The round must be in assessment and the application under assessment (409); the user must be on the round's panel (422 user_id), not conflicted with the application and not already assigned (409).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Assign a panel member to an application (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the application and the panel member",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/AssignmentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Assignment"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "/v1/assignments/{id}"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/assignments/{id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Not once the assessment is submitted (409); a draft is discarded with it. The round must be in assessment.",
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Remove an assignment (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assignment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3249,6 +3906,88 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/rounds/{id}/assignments/auto": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Gives every application under assessment reviewers_per_application panel members: never a conflicted one, loads balanced (differing by at most one on a fresh round), existing assignments kept — re-running only fills gaps and never moves started work. When there are not enough eligible reviewers it assigns what it can and lists the applications still short.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Assign reviewers automatically (grants managers; round in assessment)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AutoAssignment"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the round is not in assessment",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/rounds/{id}/close": {
             "post": {
                 "security": [
@@ -3317,6 +4056,156 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/rounds/{id}/conflicts": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A panel member on the round's panel sees each application's organisation name, title and reference only, and whether they declared a conflict with it. Grants managers also see every panel member's declarations with their notes. Anyone else: 404.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "A round's applications under assessment, for conflict declarations",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ConflictCandidateList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Declares the caller's conflicts with applications of the round under assessment (422 naming application_ids[i] otherwise). Declarations add up and are not withdrawn; sending an application again replaces its note. A conflict removes the caller's assignment to that application and discards their draft; an assessment already submitted stays but no longer counts in the ranking. Audited (conflict.declared).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "Declare conflicts of interest (panel members on the round's panel)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the applications and a note for the grants managers",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ConflictDeclarationRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ConflictList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3768,6 +4657,77 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/rounds/{id}/ranking": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Per application under assessment or decided: the weighted score (each submitted assessment's Σ wᵢ·(sᵢ−minᵢ)/(maxᵢ−minᵢ) / Σ wᵢ · 100, averaged), the plain mean of the criterion scores, the population standard deviation of the normalised scores, submitted and assigned counts, the recommendation tally, disagreement (standard deviation above 15 points, or both fund and decline), the moderated score, the score ordered by (moderated when set), the requested amount, and the cumulative requested total against the budget in ranking order. Applications with no submitted assessment and no moderation come last; ties by reference. Assessments by a panel member who later declared a conflict do not count. Computed in one SQL query. With Accept: text/csv the page comes as CSV (same columns, money in minor units).",
+                "produces": [
+                    "application/json",
+                    "text/csv"
+                ],
+                "tags": [
+                    "assessment"
+                ],
+                "summary": "A round's ranking (grants managers; JSON, or CSV for the panel meeting)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Ranking"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/rounds/{id}/start-assessment": {
             "post": {
                 "security": [
@@ -4151,6 +5111,223 @@ const docTemplate = `{
                 }
             }
         },
+        "Assessment": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "comments",
+                "created_at",
+                "id",
+                "overall_comment",
+                "panel_member_id",
+                "problems",
+                "recommendation",
+                "revision_scored",
+                "round_id",
+                "scores",
+                "status",
+                "submitted_at",
+                "updated_at"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "comments": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "overall_comment": {
+                    "type": "string"
+                },
+                "panel_member_id": {
+                    "description": "PanelMemberID is the assessor; other panel members see \"\" here.",
+                    "type": "string"
+                },
+                "problems": {
+                    "description": "Problems lists what stops submission (out-of-scale scores, long comments, missing\nscores and recommendation); a draft is stored with them.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FieldError"
+                    }
+                },
+                "recommendation": {
+                    "type": "string",
+                    "enum": [
+                        "fund",
+                        "maybe",
+                        "decline",
+                        ""
+                    ]
+                },
+                "revision_scored": {
+                    "description": "RevisionScored is the application revision the assessment scores.",
+                    "type": "integer"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "scores": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "integer"
+                    }
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "submitted"
+                    ]
+                },
+                "submitted_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "AssessmentList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Assessment"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "AssessmentRequest": {
+            "type": "object",
+            "properties": {
+                "comments": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "overall_comment": {
+                    "type": "string"
+                },
+                "recommendation": {
+                    "type": "string",
+                    "enum": [
+                        "fund",
+                        "maybe",
+                        "decline",
+                        ""
+                    ]
+                },
+                "scores": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "integer"
+                    }
+                }
+            }
+        },
+        "Assignment": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "assessment_status",
+                "created_at",
+                "id",
+                "reference",
+                "round_id",
+                "title",
+                "updated_at",
+                "user_id"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "assessment_status": {
+                    "description": "AssessmentStatus is the assignee's assessment: not_started, draft or submitted.",
+                    "type": "string",
+                    "enum": [
+                        "not_started",
+                        "draft",
+                        "submitted"
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "reference": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "user_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "AssignmentList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Assignment"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "AssignmentRequest": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "user_id"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "user_id": {
+                    "type": "string"
+                }
+            }
+        },
         "AuditEvent": {
             "type": "object",
             "properties": {
@@ -4197,6 +5374,28 @@ const docTemplate = `{
                 "next_cursor": {
                     "type": "string",
                     "x-nullable": true
+                }
+            }
+        },
+        "AutoAssignment": {
+            "type": "object",
+            "required": [
+                "created",
+                "short"
+            ],
+            "properties": {
+                "created": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Assignment"
+                    }
+                },
+                "short": {
+                    "description": "Short lists the applications that still lack reviewers (not enough eligible panel\nmembers) and how many each lacks.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ShortApplication"
+                    }
                 }
             }
         },
@@ -4403,6 +5602,126 @@ const docTemplate = `{
                 "token_type": {
                     "type": "string",
                     "example": "Bearer"
+                }
+            }
+        },
+        "Conflict": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "created_at",
+                "id",
+                "note",
+                "round_id",
+                "updated_at",
+                "user_id"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "user_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "ConflictCandidate": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "declared",
+                "organisation_name",
+                "reference",
+                "title"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "declarations": {
+                    "description": "Declarations: every panel member's declaration with its note (grants managers only).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Conflict"
+                    }
+                },
+                "declared": {
+                    "description": "Declared: the caller has declared a conflict with it.",
+                    "type": "boolean"
+                },
+                "organisation_name": {
+                    "type": "string"
+                },
+                "reference": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "ConflictCandidateList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ConflictCandidate"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "ConflictDeclarationRequest": {
+            "type": "object",
+            "required": [
+                "application_ids"
+            ],
+            "properties": {
+                "application_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "note": {
+                    "type": "string"
+                }
+            }
+        },
+        "ConflictList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Conflict"
+                    }
                 }
             }
         },
@@ -4717,6 +6036,57 @@ const docTemplate = `{
                 },
                 "user_id": {
                     "type": "string"
+                }
+            }
+        },
+        "Moderation": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "created_at",
+                "note",
+                "round_id",
+                "score",
+                "set_by",
+                "updated_at"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "score": {
+                    "type": "number"
+                },
+                "set_by": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "ModerationRequest": {
+            "type": "object",
+            "required": [
+                "score"
+            ],
+            "properties": {
+                "note": {
+                    "type": "string"
+                },
+                "score": {
+                    "description": "Score on the ranking's 0–100 scale.",
+                    "type": "number",
+                    "x-nullable": true
                 }
             }
         },
@@ -5226,6 +6596,128 @@ const docTemplate = `{
                 "MediaLink"
             ]
         },
+        "Ranking": {
+            "type": "object",
+            "required": [
+                "budget",
+                "currency",
+                "data",
+                "next_cursor",
+                "round_id"
+            ],
+            "properties": {
+                "budget": {
+                    "type": "integer"
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RankingRow"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "round_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "RankingRow": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "assessments",
+                "assigned",
+                "budget_left",
+                "cumulative_requested",
+                "disagreement",
+                "mean",
+                "moderated_score",
+                "organisation_name",
+                "position",
+                "recommendations",
+                "reference",
+                "requested_amount",
+                "score",
+                "stddev",
+                "title",
+                "weighted_score"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "assessments": {
+                    "type": "integer"
+                },
+                "assigned": {
+                    "type": "integer"
+                },
+                "budget_left": {
+                    "description": "BudgetLeft is the round's budget less the cumulative requested total (negative past\nthe budget).",
+                    "type": "integer"
+                },
+                "cumulative_requested": {
+                    "type": "integer"
+                },
+                "disagreement": {
+                    "description": "Disagreement: the standard deviation is above 15 points, or both fund and decline\nwere recommended.",
+                    "type": "boolean"
+                },
+                "mean": {
+                    "description": "Mean is the plain mean of every criterion score given, on the rubric's scales.",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "moderated_score": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "organisation_name": {
+                    "type": "string"
+                },
+                "position": {
+                    "type": "integer"
+                },
+                "recommendations": {
+                    "description": "Recommendations tallies the submitted assessments' recommendations.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/RecommendationTally"
+                        }
+                    ]
+                },
+                "reference": {
+                    "type": "string"
+                },
+                "requested_amount": {
+                    "type": "integer"
+                },
+                "score": {
+                    "description": "Score is what the ranking orders by: the moderated score when set, else the weighted\nscore.",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "stddev": {
+                    "description": "StdDev is the population standard deviation of the normalised scores.",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "title": {
+                    "type": "string"
+                },
+                "weighted_score": {
+                    "description": "WeightedScore is the mean of the submitted assessments' normalised weighted scores,\n0–100 (null with none).",
+                    "type": "number",
+                    "x-nullable": true
+                }
+            }
+        },
         "ReachBreakdown": {
             "type": "object",
             "required": [
@@ -5240,6 +6732,25 @@ const docTemplate = `{
                 "region": {
                     "type": "object",
                     "additionalProperties": {}
+                }
+            }
+        },
+        "RecommendationTally": {
+            "type": "object",
+            "required": [
+                "decline",
+                "fund",
+                "maybe"
+            ],
+            "properties": {
+                "decline": {
+                    "type": "integer"
+                },
+                "fund": {
+                    "type": "integer"
+                },
+                "maybe": {
+                    "type": "integer"
                 }
             }
         },
@@ -5744,6 +7255,21 @@ const docTemplate = `{
                 "OpGte",
                 "OpIn"
             ]
+        },
+        "ShortApplication": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "missing"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "missing": {
+                    "type": "integer"
+                }
+            }
         },
         "StatsReach": {
             "type": "object",

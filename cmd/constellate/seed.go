@@ -50,7 +50,7 @@ func seedCmd(ctx context.Context, args []string, env environment) error {
 		return err
 	}
 	res, err := demo.Seed(ctx, db, demo.Services{Identity: srv.Identity, Organisations: srv.Organisations,
-		Rounds: srv.Rounds, Applications: srv.Applications}, clock)
+		Rounds: srv.Rounds, Applications: srv.Applications, Assessments: srv.Assessments}, clock)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func printSeed(w io.Writer, res demo.Result, addr string) error {
 				total += n
 			}
 		}
-		fmt.Fprintf(&b, "Seeded the demo funder: %d users, %d programmes, %d rounds (one open, one closed), "+
+		fmt.Fprintf(&b, "Seeded the demo funder: %d users, %d programmes, %d rounds (one open, one closed and in assessment), "+
 			"%d organisations, %d applications (%s).\n", len(res.Logins), res.Programmes, res.Rounds,
 			res.Organisations, total, strings.Join(statuses, ", "))
 	}

@@ -38,8 +38,8 @@ func TestSeedDemo(t *testing.T) {
 
 	first := seed()
 	for _, want := range []string{
-		"Seeded the demo funder: 10 users, 2 programmes, 2 rounds (one open, one closed), 12 organisations, " +
-			"15 applications (4 draft, 9 submitted, 1 more_info_requested, 1 ineligible).",
+		"Seeded the demo funder: 10 users, 2 programmes, 2 rounds (one open, one closed and in assessment), 12 organisations, " +
+			"15 applications (4 draft, 4 submitted, 1 more_info_requested, 5 under_assessment, 1 ineligible).",
 		`every password is "` + demo.Password + `"`,
 		"http://localhost:8080/docs",
 	} {

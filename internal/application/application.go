@@ -81,7 +81,7 @@ type ListScope struct {
 	All bool
 	// MemberID: applications of the organisations this user is a member of (applicants).
 	MemberID string
-	// AssignedTo would be the applications assigned to this panel member; assignments arrive
+	// AssignedTo is the panel member whose assigned, unconflicted applications are listed;
 	// with the assessment capability, until then a panel member's scope is empty.
 	AssignedTo string
 	// MaskDecisions: the caller sees awarded and declined as under_assessment until the
@@ -117,10 +117,12 @@ type Store interface {
 	Figures(ctx context.Context, roundID string) (Figures, error)
 }
 
-// Memberships answers whether a user belongs to an organisation (checked in SQL at each
-// request, never copied into the token).
+// Memberships answers what a user is to an application, in SQL at each request (never
+// copied into the token): a member of the applying organisation, or a panel member
+// assigned to it without a declared conflict.
 type Memberships interface {
 	MemberOf(ctx context.Context, userID, organisationID string) (bool, error)
+	AssignedTo(ctx context.Context, userID, applicationID string) (bool, error)
 }
 
 // Rounds reads a round (inside the caller's transaction, so deadlines hold); the round

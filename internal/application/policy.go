@@ -10,7 +10,7 @@ import (
 var ErrFinanceNoApplications = errs.E(errs.Forbidden, "finance does not see applications")
 
 // ScopeFor is which applications actor may list: managers all, applicants those of their
-// organisations, panel members those assigned to them (none until assignments exist).
+// organisations, panel members those assigned to them and not conflicted.
 func ScopeFor(actor auth.Actor) (ListScope, error) {
 	switch {
 	case actor.Is(auth.RoleGrantsManager):
@@ -27,8 +27,8 @@ func ScopeFor(actor auth.Actor) (ListScope, error) {
 type Relation struct {
 	// Member: the actor belongs to the applying organisation.
 	Member bool
-	// Assigned: the actor is a panel member assigned to it. Always false until the assessment
-	// capability brings assignments (the seam: set it from there).
+	// Assigned: the actor is a panel member assigned to it who has not declared a conflict
+	// with it (a conflict removes the assignment too; this is the second line).
 	Assigned bool
 }
 

@@ -51,6 +51,13 @@ func (s *Service) relation(ctx context.Context, actor auth.Actor, a Application)
 		}
 		rel.Member = m
 	}
+	if actor.Is(auth.RolePanelMember) {
+		assigned, err := s.members.AssignedTo(ctx, actor.UserID, a.ID)
+		if err != nil {
+			return rel, err
+		}
+		rel.Assigned = assigned
+	}
 	return rel, nil
 }
 
@@ -154,6 +161,19 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Applica
 		return Application{}, err
 	}
 	return a.ViewFor(actor), nil
+}
+
+// GetText returns an application the actor may see as plain text (Text).
+func (s *Service) GetText(ctx context.Context, actor auth.Actor, id string) (string, error) {
+	a, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	r, err := s.round(ctx, a.RoundID)
+	if err != nil {
+		return "", err
+	}
+	return Text(r, a), nil
 }
 
 // List returns a page of the applications actor may see, filtered, by id, and the key to

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"constellate/internal/application"
+	"constellate/internal/assessment"
 	"constellate/internal/auth"
 	"constellate/internal/identity"
 	"constellate/internal/organisation"
@@ -37,6 +38,7 @@ type Services struct {
 	Organisations *organisation.Service
 	Rounds        *round.Service
 	Applications  *application.Service
+	Assessments   *assessment.Service
 }
 
 // Transactor runs fn in one transaction carried in ctx; the services' own transactions
@@ -205,8 +207,8 @@ func (s *seeder) organisations(ctx context.Context) error {
 }
 
 // smallSparks runs the closed round: created and opened four months ago, applications
-// drafted and submitted while it was open, one screened out after it closed, and the
-// closure recorded by the manager.
+// drafted and submitted while it was open, one screened out after it closed, the closure
+// recorded by the manager, and then its assessment (assessment.go).
 func (s *seeder) smallSparks(ctx context.Context) error {
 	s.clock.at(130 * day)
 	r, err := s.programmeAndRound(ctx, smallSparksProgramme, smallSparksRound(s.base))
@@ -220,7 +222,10 @@ func (s *seeder) smallSparks(ctx context.Context) error {
 	s.rounds["spk"] = r
 	// The manager records the closure the day after closes_at (the round counted as closed
 	// from closes_at anyway).
-	return s.applications(ctx, "spk", 29*day)
+	if err := s.applications(ctx, "spk", 29*day); err != nil {
+		return err
+	}
+	return s.assess(ctx)
 }
 
 // sideBySide runs the open round: opened a fortnight ago and closing in a month, with

@@ -9,6 +9,7 @@ import (
 
 	"constellate/api"
 	"constellate/internal/application"
+	"constellate/internal/assessment"
 	"constellate/internal/audit"
 	"constellate/internal/auth"
 	"constellate/internal/config"
@@ -42,7 +43,7 @@ func build(t *testing.T, db *store.DB, clock *demo.Clock) *api.Server {
 }
 
 func services(srv *api.Server) demo.Services {
-	return demo.Services{Identity: srv.Identity, Organisations: srv.Organisations, Rounds: srv.Rounds, Applications: srv.Applications}
+	return demo.Services{Identity: srv.Identity, Organisations: srv.Organisations, Rounds: srv.Rounds, Applications: srv.Applications, Assessments: srv.Assessments}
 }
 
 // TestSeed seeds a fresh database of each dialect and checks what the demo promises
@@ -58,8 +59,9 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantApps := map[application.Status]int{application.StatusDraft: 4, application.StatusSubmitted: 9,
-			application.StatusMoreInfoRequested: 1, application.StatusIneligible: 1}
+		// Small Sparks is in assessment: its five submitted applications moved under it.
+		wantApps := map[application.Status]int{application.StatusDraft: 4, application.StatusSubmitted: 4,
+			application.StatusUnderAssessment: 5, application.StatusMoreInfoRequested: 1, application.StatusIneligible: 1}
 		if res.Existing || res.Programmes != 2 || res.Rounds != 2 || res.Organisations != 12 || len(res.Logins) != 10 {
 			t.Fatalf("result %+v", res)
 		}
@@ -120,12 +122,40 @@ func TestSeed(t *testing.T) {
 		for _, r := range rounds {
 			byStatus[r.EffectiveStatus(now)] = r
 		}
-		open, closed := byStatus[round.StatusOpen], byStatus[round.StatusClosed]
+		open, closed := byStatus[round.StatusOpen], byStatus[round.StatusAssessment]
 		if open.ID == "" || closed.ID == "" || !open.OpensAt.Before(now) || !now.Before(open.ClosesAt) || !closed.ClosesAt.Before(now) {
-			t.Fatalf("want an open round and a closed one, got %+v", byStatus)
+			t.Fatalf("want an open round and one closed and in assessment, got %+v", byStatus)
 		}
-		if closed.Status != round.StatusClosed {
-			t.Fatalf("the closed round's stored status is %s: its closure should be recorded", closed.Status)
+		// The closed round's assessment shows in its ranking: scored applications first,
+		// the moderated one on top, the unscored last; a conflict and a draft exist.
+		rk, err := srv.Assessments.Ranking(ctx, manager, closed.ID, assessment.RankingPage{Limit: 50})
+		if err != nil || len(rk.Rows) != 5 {
+			t.Fatalf("ranking: %+v %v", rk.Rows, err)
+		}
+		moderated := 0
+		for j, row := range rk.Rows {
+			if row.ModeratedScore != nil && *row.ModeratedScore == 75 && *row.OrderScore == 75 {
+				moderated++
+			}
+			if j > 0 && row.OrderScore != nil && *row.OrderScore > *rk.Rows[j-1].OrderScore {
+				t.Errorf("ranking out of order at %d: %+v", j, rk.Rows)
+			}
+		}
+		if moderated != 1 {
+			t.Errorf("want one application ranked by its moderated score of 75: %+v", rk.Rows)
+		}
+		if last := rk.Rows[4]; last.WeightedScore != nil || last.Assigned != 2 {
+			t.Errorf("the unscored application is not last with its two reviewers assigned: %+v", last)
+		}
+		conflicts, _, err := srv.Assessments.Candidates(ctx, manager, closed.ID, all)
+		declared, drafts := 0, 0
+		for _, c := range conflicts {
+			declared += len(c.Declarations)
+		}
+		assigned, _, _ := srv.Assessments.Assignments(ctx, manager, assessment.AssignmentFilter{RoundID: closed.ID, Status: "draft"}, all)
+		drafts = len(assigned)
+		if err != nil || declared != 1 || drafts != 1 {
+			t.Errorf("conflicts declared %d, drafts %d (%v), want 1 and 1", declared, drafts, err)
 		}
 		types := map[round.QuestionType]bool{}
 		for _, q := range open.Questions() {

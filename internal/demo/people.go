@@ -18,8 +18,8 @@ type person struct {
 var staff = []person{
 	{auth.RoleGrantsManager, "Amara Okafor", ManagerEmail, "runs both programmes: rounds, screening, stats, audit log"},
 	{auth.RoleFinance, "Tomasz Nowak", "finance@example.org", "finance: organisations and bank details needed to pay"},
-	{auth.RolePanelMember, "Bethan Hughes", "panel1@example.org", "panel member with lived experience of disability"},
-	{auth.RolePanelMember, "Kwame Mensah", "panel2@example.org", "panel member, former peer-support worker"},
+	{auth.RolePanelMember, "Bethan Hughes", "panel1@example.org", "Small Sparks panel: assessments submitted and one draft"},
+	{auth.RolePanelMember, "Kwame Mensah", "panel2@example.org", "Small Sparks panel: declared a conflict of interest"},
 }
 
 // applicants are the groups' volunteers.

@@ -94,7 +94,7 @@ func smallSparksRound(base time.Time) round.Definition {
 		ReferencePrefix: fmt.Sprintf("SPK%02d", opens.Year()%100), Currency: "GBP",
 		Budget: 2_000_000, MinGrant: 25_000, MaxGrant: 200_000,
 		OpensAt: opens, ClosesAt: closes, GraceMinutes: 60,
-		ReviewersPerApplication: 1, BlindAssessment: true,
+		ReviewersPerApplication: 2, BlindAssessment: true,
 		Eligibility: round.Eligibility{
 			Questions: []round.Question{
 				{ID: "volunteer_run", Label: "Is your group run by volunteers?", Type: round.YesNo, Required: true},

@@ -121,7 +121,8 @@ func TestCatalogue(t *testing.T) {
 	payloads := []event.Payload{event.UserAccount{}, event.RoleChange{}, event.PasswordChange{}, event.Session{}, event.ClientChange{},
 		event.Invitation{}, event.OrganisationCreation{}, event.OrganisationUpdate{}, event.Membership{}, event.BankAccount{},
 		event.ProgrammeChange{}, event.RoundCreation{}, event.RoundUpdate{}, event.PanelChange{}, event.RoundMove{},
-		event.ApplicationCreation{}, event.ApplicationUpdate{}, event.ApplicationMove{}}
+		event.ApplicationCreation{}, event.ApplicationUpdate{}, event.ApplicationMove{},
+		event.ConflictDeclaration{}, event.AssignmentChange{}, event.AssessmentChange{}, event.ModerationChange{}}
 	forbidden := []string{"password", "secret", "token", "hash", "sort_code", "sealed", "answers", "bank_details", "iban"}
 	masked := map[string]bool{"account_number": true, "previous_account_number": true}
 	for _, p := range payloads {

@@ -47,6 +47,14 @@ const (
 	ApplicationDeclined          Name = "application.declined"
 	ApplicationWithdrawn         Name = "application.withdrawn"
 	ApplicationMarkedIneligible  Name = "application.marked_ineligible"
+
+	ConflictDeclared         Name = "conflict.declared"
+	AssignmentCreated        Name = "assignment.created"
+	AssignmentRemoved        Name = "assignment.removed"
+	AssessmentSaved          Name = "assessment.saved"
+	AssessmentSubmitted      Name = "assessment.submitted"
+	AssessmentDraftDiscarded Name = "assessment.draft_discarded"
+	ModerationSet            Name = "moderation.set"
 )
 
 // Identity.
@@ -215,6 +223,54 @@ type ApplicationMove struct {
 	Revision       int    `json:"revision,omitempty"`
 }
 
+// Assessment.
+
+// ConflictDeclaration is the payload of conflict.declared, whose subject is the application.
+// The note stays with the declaration (managers read it there); it does not travel in
+// events.
+type ConflictDeclaration struct {
+	ApplicationID     string `json:"-"`
+	RoundID           string `json:"round_id"`
+	UserID            string `json:"user_id"`
+	RemovedAssignment string `json:"removed_assignment_id,omitempty"`
+	DiscardedDraft    bool   `json:"discarded_draft,omitempty"`
+}
+
+// AssignmentChange is the payload of assignment.created and assignment.removed (Kind).
+// Reason says why one was removed (manager, conflict, left_panel); Auto marks those made
+// by automatic assignment.
+type AssignmentChange struct {
+	Kind          Name   `json:"-"`
+	AssignmentID  string `json:"-"`
+	RoundID       string `json:"round_id"`
+	ApplicationID string `json:"application_id"`
+	UserID        string `json:"user_id"`
+	Auto          bool   `json:"auto,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+}
+
+// AssessmentChange is the payload of assessment.saved, assessment.submitted and
+// assessment.draft_discarded (Kind). Scores and comments stay in the assessment; the
+// event names whose assessment of what, its recommendation once submitted, and the
+// revision scored.
+type AssessmentChange struct {
+	Kind           Name   `json:"-"`
+	AssessmentID   string `json:"-"`
+	RoundID        string `json:"round_id"`
+	ApplicationID  string `json:"application_id"`
+	PanelMemberID  string `json:"panel_member_id"`
+	Recommendation string `json:"recommendation,omitempty"`
+	RevisionScored int    `json:"revision_scored,omitempty"`
+}
+
+// ModerationChange is the payload of moderation.set, whose subject is the application.
+type ModerationChange struct {
+	ApplicationID string   `json:"-"`
+	RoundID       string   `json:"round_id"`
+	Score         float64  `json:"score"`
+	Previous      *float64 `json:"previous,omitempty"`
+}
+
 // The Payload methods: each names its event (a family's payload carries it in Kind) and
 // its subject.
 
@@ -254,3 +310,11 @@ func (p ApplicationUpdate) Event() Name         { return ApplicationUpdated }
 func (p ApplicationUpdate) Subject() Subject    { return Subject{"application", p.ApplicationID} }
 func (p ApplicationMove) Event() Name           { return p.Kind }
 func (p ApplicationMove) Subject() Subject      { return Subject{"application", p.ApplicationID} }
+func (p ConflictDeclaration) Event() Name       { return ConflictDeclared }
+func (p ConflictDeclaration) Subject() Subject  { return Subject{"application", p.ApplicationID} }
+func (p AssignmentChange) Event() Name          { return p.Kind }
+func (p AssignmentChange) Subject() Subject     { return Subject{"assignment", p.AssignmentID} }
+func (p AssessmentChange) Event() Name          { return p.Kind }
+func (p AssessmentChange) Subject() Subject     { return Subject{"assessment", p.AssessmentID} }
+func (p ModerationChange) Event() Name          { return ModerationSet }
+func (p ModerationChange) Subject() Subject     { return Subject{"application", p.ApplicationID} }

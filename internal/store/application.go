@@ -200,8 +200,10 @@ func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f
 	case sc.All:
 	case sc.MemberID != "":
 		q = q.Where("applications.organisation_id IN (SELECT memberships.organisation_id FROM memberships WHERE memberships.user_id = ?)", sc.MemberID)
+	case sc.AssignedTo != "":
+		q = q.Where("applications.id IN (SELECT aa.application_id FROM assessment_assignments aa WHERE aa.user_id = ?) "+
+			"AND applications.id NOT IN (SELECT c.application_id FROM assessment_conflicts c WHERE c.user_id = ?)", sc.AssignedTo, sc.AssignedTo)
 	default:
-		// Panel members see the applications assigned to them: none until assignments exist.
 		return nil, nil
 	}
 	if f.RoundID != "" {
@@ -234,6 +236,17 @@ func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f
 		out[i] = r.application()
 	}
 	return out, nil
+}
+
+// AssignedTo reports whether the panel member is assigned to the application and has not
+// declared a conflict with it.
+func (s *ApplicationStore) AssignedTo(ctx context.Context, userID, applicationID string) (bool, error) {
+	var n int64
+	err := s.db.conn(ctx).Table("assessment_assignments aa").
+		Where("aa.user_id = ? AND aa.application_id = ?", userID, applicationID).
+		Where("NOT EXISTS (SELECT 1 FROM assessment_conflicts c WHERE c.user_id = aa.user_id AND c.application_id = aa.application_id)").
+		Count(&n).Error
+	return n > 0, Translate(err, "assignment")
 }
 
 // MemberOf reports whether the user belongs to the organisation (owner or member).

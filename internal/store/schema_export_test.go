@@ -8,4 +8,5 @@ var RowStructs = []any{
 	organisationRow{}, membershipRow{}, bankAccountRow{},
 	programmeRow{}, roundRow{}, panelMemberRow{},
 	applicationRow{}, revisionRow{}, historyRow{},
+	conflictRow{}, assignmentRow{}, assessmentRow{}, scoreRow{}, moderationRow{},
 }

@@ -116,7 +116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One application */
+        /**
+         * One application (JSON, or plain text to read or print)
+         * @description With Accept: text/plain the application comes as plain text: title, reference, amount, summary and every question with its answer in order (media links written out) — for panel members and groups who prefer reading it that way.
+         */
         get: operations["getApplicationsById"];
         put?: never;
         post?: never;
@@ -128,6 +131,70 @@ export interface paths {
          * @description Allowed while the application is a draft or more information was requested (409 otherwise). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Every answer sent is checked against its question (type, word and length limits, choices, ranges, URL and email formats) and must be a question of the round (422 naming answers.<id>); required answers are checked at submission.
          */
         patch: operations["patchApplicationsById"];
+        trace?: never;
+    };
+    "/v1/applications/{id}/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own assessment of an application (assigned panel members)
+         * @description 404 before the first save, and for anyone who is not an assigned, unconflicted panel member of the application (applicants, finance and managers never have one).
+         */
+        get: operations["getApplicationsByIdAssessment"];
+        /**
+         * Save the caller's assessment draft (autosave; assigned panel members)
+         * @description Stores the whole draft as sent, even half done: scores outside their scale and over-long comments are listed in problems (and stop submission) but are saved. Refused (422): criteria the round does not have, a recommendation that is not fund, maybe or decline. The round must be in assessment and the application under assessment (409); a submitted assessment never changes (409). The first save creates the assessment (send no If-Match then).
+         */
+        put: operations["putApplicationsByIdAssessment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/assessment/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the caller's assessment (assigned panel members)
+         * @description Every criterion scored within its scale and a recommendation, or 422 listing every problem at once. Records the application revision scored; a submitted assessment never changes (409). The round must be in assessment (409).
+         */
+        post: operations["postApplicationsByIdAssessmentSubmit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An application's assessments
+         * @description Grants managers see all, drafts included. An assigned, unconflicted panel member sees the submitted ones, without other assessors' ids; with blind_assessment only after submitting their own (403 before). Anyone else — other panel members, applicants, finance — 404.
+         */
+        get: operations["getApplicationsByIdAssessments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/applications/{id}/history": {
@@ -164,6 +231,26 @@ export interface paths {
          * @description From submitted to ineligible, with the reason the applicant reads in the history. The organisation's place in the round stays taken.
          */
         post: operations["postApplicationsByIdMarkIneligible"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set an application's moderated score (grants managers)
+         * @description A score on the ranking's 0–100 scale with a note, shown beside the panel's figures and used for ordering. Replaces any earlier one until the round's decisions are published (409 after). The application must be under assessment in a round in assessment (409). Audited (moderation.set).
+         */
+        post: operations["postApplicationsByIdModeration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -245,6 +332,50 @@ export interface paths {
          */
         post: operations["postApplicationsByIdWithdraw"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignments: a panel member's own; grants managers filter any
+         * @description Each with the application's title and reference and the status of the assignee's assessment. A panel member always gets their own (user_id is ignored).
+         */
+        get: operations["getAssignments"];
+        put?: never;
+        /**
+         * Assign a panel member to an application (grants managers)
+         * @description The round must be in assessment and the application under assessment (409); the user must be on the round's panel (422 user_id), not conflicted with the application and not already assigned (409).
+         */
+        post: operations["postAssignments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an assignment (grants managers)
+         * @description Not once the assessment is submitted (409); a draft is discarded with it. The round must be in assessment.
+         */
+        delete: operations["deleteAssignmentsById"];
         options?: never;
         head?: never;
         patch?: never;
@@ -775,6 +906,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rounds/{id}/assignments/auto": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign reviewers automatically (grants managers; round in assessment)
+         * @description Gives every application under assessment reviewers_per_application panel members: never a conflicted one, loads balanced (differing by at most one on a fresh round), existing assignments kept — re-running only fills gaps and never moves started work. When there are not enough eligible reviewers it assigns what it can and lists the applications still short.
+         */
+        post: operations["postRoundsByIdAssignmentsAuto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rounds/{id}/close": {
         parameters: {
             query?: never;
@@ -786,6 +937,30 @@ export interface paths {
         put?: never;
         /** Close an open round now (grants managers) */
         post: operations["postRoundsByIdClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's applications under assessment, for conflict declarations
+         * @description A panel member on the round's panel sees each application's organisation name, title and reference only, and whether they declared a conflict with it. Grants managers also see every panel member's declarations with their notes. Anyone else: 404.
+         */
+        get: operations["getRoundsByIdConflicts"];
+        /**
+         * Declare conflicts of interest (panel members on the round's panel)
+         * @description Declares the caller's conflicts with applications of the round under assessment (422 naming application_ids[i] otherwise). Declarations add up and are not withdrawn; sending an application again replaces its note. A conflict removes the caller's assignment to that application and discards their draft; an assessment already submitted stays but no longer counts in the ranking. Audited (conflict.declared).
+         */
+        put: operations["putRoundsByIdConflicts"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -887,6 +1062,26 @@ export interface paths {
          * @description Moves the round to decided and releases outcomes to applicants.
          */
         post: operations["postRoundsByIdPublishDecisions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's ranking (grants managers; JSON, or CSV for the panel meeting)
+         * @description Per application under assessment or decided: the weighted score (each submitted assessment's Σ wᵢ·(sᵢ−minᵢ)/(maxᵢ−minᵢ) / Σ wᵢ · 100, averaged), the plain mean of the criterion scores, the population standard deviation of the normalised scores, submitted and assigned counts, the recommendation tally, disagreement (standard deviation above 15 points, or both fund and decline), the moderated score, the score ordered by (moderated when set), the requested amount, and the cumulative requested total against the budget in ranking order. Applications with no submitted assessment and no moderation come last; ties by reference. Assessments by a panel member who later declared a conflict do not count. Computed in one SQL query. With Accept: text/csv the page comes as CSV (same columns, money in minor units).
+         */
+        get: operations["getRoundsByIdRanking"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1004,6 +1199,72 @@ export interface components {
             data: components["schemas"]["ApplicationRevision"][];
             next_cursor: string | null;
         };
+        Assessment: {
+            application_id: string;
+            comments: {
+                [key: string]: string;
+            };
+            created_at: string;
+            id: string;
+            overall_comment: string;
+            /** @description PanelMemberID is the assessor; other panel members see "" here. */
+            panel_member_id: string;
+            /**
+             * @description Problems lists what stops submission (out-of-scale scores, long comments, missing
+             *     scores and recommendation); a draft is stored with them.
+             */
+            problems: components["schemas"]["FieldError"][];
+            /** @enum {string} */
+            recommendation: "fund" | "maybe" | "decline" | "";
+            /** @description RevisionScored is the application revision the assessment scores. */
+            revision_scored: number;
+            round_id: string;
+            scores: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            status: "draft" | "submitted";
+            submitted_at: string | null;
+            updated_at: string;
+        };
+        AssessmentList: {
+            data: components["schemas"]["Assessment"][];
+            next_cursor: string | null;
+        };
+        AssessmentRequest: {
+            comments?: {
+                [key: string]: string;
+            };
+            overall_comment?: string;
+            /** @enum {string} */
+            recommendation?: "fund" | "maybe" | "decline" | "";
+            scores?: {
+                [key: string]: number;
+            };
+        };
+        Assignment: {
+            application_id: string;
+            /**
+             * @description AssessmentStatus is the assignee's assessment: not_started, draft or submitted.
+             * @enum {string}
+             */
+            assessment_status: "not_started" | "draft" | "submitted";
+            created_at: string;
+            id: string;
+            reference: string;
+            round_id: string;
+            title: string;
+            updated_at: string;
+            user_id: string;
+        };
+        AssignmentList: {
+            data: components["schemas"]["Assignment"][];
+            next_cursor: string | null;
+        };
+        AssignmentRequest: {
+            application_id: string;
+            user_id: string;
+        };
         AuditEvent: {
             /** @description e.g. application.submitted */
             action?: string;
@@ -1021,6 +1282,14 @@ export interface components {
         AuditEventList: {
             data?: components["schemas"]["AuditEvent"][];
             next_cursor?: string | null;
+        };
+        AutoAssignment: {
+            created: components["schemas"]["Assignment"][];
+            /**
+             * @description Short lists the applications that still lack reviewers (not enough eligible panel
+             *     members) and how many each lacks.
+             */
+            short: components["schemas"]["ShortApplication"][];
         };
         BankAccount: {
             account_name?: string;
@@ -1096,6 +1365,36 @@ export interface components {
             expires_in?: number;
             /** @example Bearer */
             token_type?: string;
+        };
+        Conflict: {
+            application_id: string;
+            created_at: string;
+            id: string;
+            note: string;
+            round_id: string;
+            updated_at: string;
+            user_id: string;
+        };
+        ConflictCandidate: {
+            application_id: string;
+            /** @description Declarations: every panel member's declaration with its note (grants managers only). */
+            declarations?: components["schemas"]["Conflict"][];
+            /** @description Declared: the caller has declared a conflict with it. */
+            declared: boolean;
+            organisation_name: string;
+            reference: string;
+            title: string;
+        };
+        ConflictCandidateList: {
+            data: components["schemas"]["ConflictCandidate"][];
+            next_cursor: string | null;
+        };
+        ConflictDeclarationRequest: {
+            application_ids: string[];
+            note?: string;
+        };
+        ConflictList: {
+            data: components["schemas"]["Conflict"][];
         };
         CreateApplicationRequest: {
             /** @example 0190a1b2-… */
@@ -1202,6 +1501,20 @@ export interface components {
              */
             membership_role: "owner" | "member";
             user_id?: string;
+        };
+        Moderation: {
+            application_id: string;
+            created_at: string;
+            note: string;
+            round_id: string;
+            score: number;
+            set_by: string;
+            updated_at: string;
+        };
+        ModerationRequest: {
+            note?: string;
+            /** @description Score on the ranking's 0–100 scale. */
+            score: number | null;
         };
         Organisation: {
             annual_income?: number | null;
@@ -1340,6 +1653,51 @@ export interface components {
         };
         /** @enum {string} */
         QuestionType: "short_text" | "long_text" | "number" | "money" | "date" | "email" | "url" | "single_choice" | "multi_choice" | "yes_no" | "media_link";
+        Ranking: {
+            budget: number;
+            currency: string;
+            data: components["schemas"]["RankingRow"][];
+            next_cursor: string | null;
+            round_id: string;
+        };
+        RankingRow: {
+            application_id: string;
+            assessments: number;
+            assigned: number;
+            /**
+             * @description BudgetLeft is the round's budget less the cumulative requested total (negative past
+             *     the budget).
+             */
+            budget_left: number;
+            cumulative_requested: number;
+            /**
+             * @description Disagreement: the standard deviation is above 15 points, or both fund and decline
+             *     were recommended.
+             */
+            disagreement: boolean;
+            /** @description Mean is the plain mean of every criterion score given, on the rubric's scales. */
+            mean: number | null;
+            moderated_score: number | null;
+            organisation_name: string;
+            position: number;
+            /** @description Recommendations tallies the submitted assessments' recommendations. */
+            recommendations: components["schemas"]["RecommendationTally"];
+            reference: string;
+            requested_amount: number;
+            /**
+             * @description Score is what the ranking orders by: the moderated score when set, else the weighted
+             *     score.
+             */
+            score: number | null;
+            /** @description StdDev is the population standard deviation of the normalised scores. */
+            stddev: number | null;
+            title: string;
+            /**
+             * @description WeightedScore is the mean of the submitted assessments' normalised weighted scores,
+             *     0–100 (null with none).
+             */
+            weighted_score: number | null;
+        };
         ReachBreakdown: {
             led_by: {
                 [key: string]: unknown;
@@ -1347,6 +1705,11 @@ export interface components {
             region: {
                 [key: string]: unknown;
             };
+        };
+        RecommendationTally: {
+            decline: number;
+            fund: number;
+            maybe: number;
         };
         RefreshRequest: {
             /** @example rt_… */
@@ -1501,6 +1864,10 @@ export interface components {
         };
         /** @enum {string} */
         RuleOp: "eq" | "neq" | "lte" | "gte" | "in";
+        ShortApplication: {
+            application_id: string;
+            missing: number;
+        };
         StatsReach: {
             applications: components["schemas"]["ReachBreakdown"];
             awards: components["schemas"]["ReachBreakdown"];
@@ -1784,6 +2151,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Application"];
+                    "text/plain": string;
                 };
             };
             /** @description Bad Request */
@@ -1793,6 +2161,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthorized */
@@ -1802,6 +2171,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden */
@@ -1811,6 +2181,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
                 };
             };
             /** @description Not Found */
@@ -1820,6 +2191,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
                 };
             };
             /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
@@ -1929,6 +2301,347 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApplicationsByIdAssessment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the assessment's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApplicationsByIdAssessment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the assessment's ETag last read */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the whole draft */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the assessment's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApplicationsByIdAssessmentSubmit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the assessment's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the assessment's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApplicationsByIdAssessments: {
+        parameters: {
+            query?: {
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description blind review: submit your own first */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2100,6 +2813,109 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApplicationsByIdModeration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description score and note */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Moderation"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2525,6 +3341,261 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssignments: {
+        parameters: {
+            query?: {
+                /** @description round */
+                round_id?: string;
+                /** @description panel member (managers) */
+                user_id?: string;
+                /** @description application */
+                application_id?: string;
+                /** @description the assessment's status */
+                status?: "not_started" | "draft" | "submitted";
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssignments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the application and the panel member */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description /v1/assignments/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assignment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAssignmentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description assignment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5118,6 +6189,104 @@ export interface operations {
             };
         };
     };
+    postRoundsByIdAssignmentsAuto: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description round id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoAssignment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the round is not in assessment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postRoundsByIdClose: {
         parameters: {
             query?: never;
@@ -5189,6 +6358,170 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRoundsByIdConflicts: {
+        parameters: {
+            query?: {
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description round id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictCandidateList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putRoundsByIdConflicts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description round id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the applications and a note for the grants managers */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictDeclarationRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5710,6 +7043,84 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRoundsByIdRanking: {
+        parameters: {
+            query?: {
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description round id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
                 };
             };
             /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
