@@ -170,9 +170,6 @@ func (s *Service) SetBankAccount(ctx context.Context, actor auth.Actor, orgID st
 		if err := CanSetBankAccount(actor, rel); err != nil {
 			return err
 		}
-		if err := d.Validate(); err != nil {
-			return err
-		}
 		_, err = s.store.BankAccount(ctx, orgID, true)
 		if errs.CodeOf(err) == errs.NotFound {
 			return s.createBankAccount(ctx, actor, orgID, ifMatch, d, &out)
@@ -189,6 +186,9 @@ func (s *Service) SetBankAccount(ctx context.Context, actor auth.Actor, orgID st
 func (s *Service) createBankAccount(ctx context.Context, actor auth.Actor, orgID string, ifMatch *int64, d BankDetails, out *BankAccount) error {
 	if ifMatch != nil {
 		return ErrStale // there is no version to match
+	}
+	if err := d.Validate(); err != nil {
+		return err
 	}
 	keyID, sealed, err := s.seal(orgID, d)
 	if err != nil {
@@ -211,6 +211,9 @@ func (s *Service) createBankAccount(ctx context.Context, actor auth.Actor, orgID
 func (s *Service) replaceBankAccount(ctx context.Context, actor auth.Actor, orgID string, ifMatch *int64, d BankDetails, out *BankAccount) error {
 	var previousLast4 string
 	a, err := s.store.UpdateBankAccount(ctx, orgID, change.Guard{IfMatch: ifMatch, At: s.now()}, func(a *SealedBankAccount) error {
+		if err := d.Validate(); err != nil {
+			return err
+		}
 		old, err := s.open(*a)
 		if err != nil {
 			return err

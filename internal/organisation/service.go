@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,7 +154,7 @@ func changedFields(a, b Details) []string {
 		{"name", a.Name == b.Name}, {"legal_form", a.LegalForm == b.LegalForm},
 		{"charity_number", a.CharityNumber == b.CharityNumber}, {"company_number", a.CompanyNumber == b.CompanyNumber},
 		{"user_led", a.UserLed == b.UserLed}, {"user_led_description", a.UserLedDescription == b.UserLedDescription},
-		{"led_by", reflect.DeepEqual(a.LedBy, b.LedBy)}, {"publish_led_by", a.PublishLedBy == b.PublishLedBy},
+		{"led_by", slices.Equal(a.LedBy, b.LedBy)}, {"publish_led_by", a.PublishLedBy == b.PublishLedBy},
 		{"annual_income", reflect.DeepEqual(a.AnnualIncome, b.AnnualIncome)}, {"postcode", a.Postcode == b.Postcode},
 		{"region", a.Region == b.Region}, {"website", a.Website == b.Website}, {"contact_email", a.ContactEmail == b.ContactEmail},
 	}
