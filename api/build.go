@@ -11,6 +11,7 @@ import (
 	"constellate/internal/assessment"
 	"constellate/internal/audit"
 	"constellate/internal/auth"
+	"constellate/internal/award"
 	"constellate/internal/config"
 	"constellate/internal/event"
 	"constellate/internal/idempotency"
@@ -58,6 +59,10 @@ func Build(ctx context.Context, o BuildOptions) (*Server, error) {
 	applications := store.NewApplicationStore(o.DB)
 	d.Applications = application.NewService(o.DB, applications, applications, store.NewRoundStore(o.DB), events, o.Now)
 	d.Assessments = assessment.NewService(o.DB, store.NewAssessmentStore(o.DB), store.NewRoundStore(o.DB), events, o.Now)
+	// A finance sync holds back changes younger than the longest a write may take (the
+	// request timeout), so none commits behind a sync's reading (internal/award/sync.go).
+	d.Awards = award.NewService(o.DB, store.NewAwardStore(o.DB), store.NewRoundStore(o.DB), d.Organisations, d.Applications, events, o.Now,
+		o.Config.RequestTimeout+time.Second)
 	subscribe(events, d.Services)
 	srv := New(d)
 	srv.e.Pre(srv.clientBasicAuth) // HTTP Basic client credentials on /v1/auth/token only

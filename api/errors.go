@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,6 +23,9 @@ type Problem struct {
 	Errors    []errs.FieldError `json:"errors,omitempty"`
 	// ExistingID names the resource a 409 conflicts with, when there is one.
 	ExistingID string `json:"existing_id,omitempty"`
+	// BudgetLeft is what a round's budget has left, on a 409 for an award that would
+	// overspend it (minor units).
+	BudgetLeft *int64 `json:"budget_left,omitempty"`
 } // @name Problem
 
 const problemBase = "https://constellate.dev/problems/"
@@ -98,6 +102,9 @@ func problemFor(err error) (int, Problem) {
 		p.Detail = http.StatusText(status)
 	}
 	p.ExistingID = e.Meta["existing_id"]
+	if v, err := strconv.ParseInt(e.Meta["budget_left"], 10, 64); err == nil {
+		p.BudgetLeft = &v
+	}
 	return status, p
 }
 

@@ -18,4 +18,12 @@ func subscribe(bus *event.Bus, s Services) {
 	// A panel member who leaves a round's panel loses the assignments they have not
 	// submitted (drafts discarded); submitted work stays.
 	bus.Subscribe(event.RoundPanelChanged, "assessment.LeftPanel", s.Assessments.LeftPanel)
+	// Publishing a round's decisions: 1. every decided application moves to awarded or
+	// declined and awards are offered (refused while any is undecided); 2. drafts and
+	// unanswered requests for more information are closed with a reason.
+	bus.Subscribe(event.RoundDecisionsPublished, "award.Publish", s.Awards.Publish)
+	bus.Subscribe(event.RoundDecisionsPublished, "application.CloseUnsubmitted", s.Applications.CloseUnsubmitted)
+	// A replaced bank account sends approved payments back to scheduled: they must be
+	// approved again, after the cooling-off period, against the new account.
+	bus.Subscribe(event.BankAccountReplaced, "award.BankChanged", s.Awards.BankChanged)
 }

@@ -340,7 +340,7 @@ func (s *Server) startAssessment(c echo.Context) error {
 // publishDecisions godoc
 //
 //	@Summary		Publish the decisions of a round in assessment (grants managers)
-//	@Description	Moves the round to decided and releases outcomes to applicants.
+//	@Description	Refused (409, listing them in errors) while any application under assessment has no decision. Otherwise, in one transaction: the round moves to decided; every decided application moves to awarded or declined, its feedback the reason its group reads; every award becomes an offer (GET /v1/awards) with one instalment of the whole amount due in 30 days; drafts never submitted and unanswered requests for more information are closed with a reason; a decision.published event per application.
 //	@Tags			rounds
 //	@Produce		json
 //	@Security		BearerAuth
@@ -351,7 +351,7 @@ func (s *Server) startAssessment(c echo.Context) error {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem	"the round's status does not allow this"
+//	@Failure		409			{object}	Problem	"the round's status does not allow this, or applications are undecided"
 //	@Failure		412			{object}	Problem
 //	@Router			/v1/rounds/{id}/publish-decisions [post]
 func (s *Server) publishDecisions(c echo.Context) error {

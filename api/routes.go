@@ -118,5 +118,21 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/applications/:id/assessment/submit", Access: authenticated, Handler: s.submitAssessment},
 		{Method: get, Path: "/v1/applications/:id/assessments", Access: authenticated, Handler: s.listAssessments},
 		{Method: post, Path: "/v1/applications/:id/moderation", Access: roles(manager), Handler: s.setModeration},
+
+		// Decisions, awards and payments (SPEC §8). Object-level rules: internal/award.
+		{Method: post, Path: "/v1/applications/:id/decision", Access: roles(manager), Handler: s.decide},
+		{Method: get, Path: "/v1/applications/:id/decision", Access: authenticated, Handler: s.getDecision},
+		{Method: get, Path: "/v1/rounds/:id/decisions", Access: roles(manager), Handler: s.listDecisions},
+		{Method: get, Path: "/v1/awards", Access: roles(applicant, manager, finance), Handler: s.listAwards},
+		{Method: get, Path: "/v1/awards/:id", Access: roles(applicant, manager, finance), Handler: s.getAward},
+		{Method: post, Path: "/v1/awards/:id/accept", Access: roles(applicant), Handler: s.acceptAward},
+		{Method: post, Path: "/v1/awards/:id/decline", Access: roles(applicant), Handler: s.declineAward},
+		{Method: post, Path: "/v1/awards/:id/withdraw", Access: roles(manager), Handler: s.withdrawAward},
+		{Method: get, Path: "/v1/awards/:id/agreement", Access: roles(applicant, manager, finance), Handler: s.awardAgreement},
+		{Method: get, Path: "/v1/awards/:id/payments", Access: roles(applicant, manager, finance), Handler: s.awardPayments},
+		{Method: put, Path: "/v1/awards/:id/payments", Access: roles(manager), Handler: s.putPayments},
+		{Method: get, Path: "/v1/payments", Access: roles(manager, finance), Handler: s.listPayments},
+		{Method: post, Path: "/v1/payments/:id/approve", Access: roles(manager), Handler: s.approvePayment},
+		{Method: post, Path: "/v1/payments/:id/mark-paid", Access: roles(finance), Handler: s.markPaid},
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"constellate/internal/application"
 	"constellate/internal/assessment"
+	"constellate/internal/award"
 	"constellate/internal/identity"
 	"constellate/internal/organisation"
 	"constellate/internal/round"
@@ -20,4 +21,6 @@ type Services struct {
 	Applications *application.Service
 	// Assessments is conflicts, assignments, scoring, ranking and moderation (SPEC §7).
 	Assessments *assessment.Service
+	// Awards is decisions, awards, payments and the finance sync (SPEC §8).
+	Awards *award.Service
 }

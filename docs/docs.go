@@ -695,6 +695,168 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/applications/{id}/decision": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Grants managers see it at any time; the applying group once the round's decisions are published (404 before), without staff ids or internal notes. Anyone else: 404.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "The decision on an application",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Decision"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Records or changes the decision until the round's decisions are published. An award is between the round's min_grant and max_grant and at most the amount requested unless amount_reason says why; a decline needs feedback (groups deserve to know why), and feedback is encouraged for an award. The sum of the round's awards can never exceed its budget, even under racing decisions: the one that would is 409 with budget_left. Audited (decision.recorded).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Decide on an application under assessment (grants managers; round in assessment)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the decision's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the decision",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/DecisionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Decision"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the decision's version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in assessment, or over the budget (budget_left)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/applications/{id}/history": {
             "get": {
                 "security": [
@@ -2091,6 +2253,683 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/awards": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "In the sync order (updated_at, id), filtered by status and round_id. A finance sync passes updated_since (first time: any early time, e.g. 1970-01-01T00:00:00Z) and keeps the response's sync_until as the next sync's updated_since: paged by cursor, a sync never misses or repeats a row even while rows change (docs/finance.md). With Accept: text/csv every matching award streams as CSV in constant memory (columns in docs/finance.md; a text cell starting with = + - @ gets a ' in front).",
+                "produces": [
+                    "application/json",
+                    "text/csv"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Awards: a group's own; grants managers and finance all (JSON, or streamed CSV)",
+                "parameters": [
+                    {
+                        "enum": [
+                            "offered",
+                            "accepted",
+                            "active",
+                            "completed",
+                            "declined",
+                            "withdrawn"
+                        ],
+                        "type": "string",
+                        "description": "award status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "round",
+                        "name": "round_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339: a sync from the previous sync_until",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AwardList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "One award (its group, grants managers, finance)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Award"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the award's version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}/accept": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Signs the grant agreement (GET /v1/awards/{id}/agreement) with a typed name; the name, time and the agreement's version are recorded. The organisation needs a bank account on file (409). Audited (award.accepted).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Accept an award offer (an owner of the organisation)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the award's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "your name, as a signature",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/AcceptAwardRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Award"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}/agreement": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text.",
+                "produces": [
+                    "text/plain",
+                    "application/pdf"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "The grant agreement, as plain text or PDF (its group, grants managers, finance)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the agreement",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}/decline": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Decline an award offer (an owner of the organisation)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the award's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "an optional reason",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/AwardReasonRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Award"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}/payments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "An award's instalments (its group sees amounts, dates and status; grants managers and finance all)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AwardPaymentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Replaces the unpaid instalments: paid ones stay, scheduled and approved ones are cancelled, the new ones are scheduled, and paid plus new must equal the award exactly (422). Not for a declined, withdrawn or completed award (409). The award's ETag guards the schedule.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Set an award's payment schedule (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the award's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the instalments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/PaymentScheduleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AwardPaymentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/awards/{id}/withdraw": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "With the reason the group reads; its unpaid instalments are cancelled.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Withdraw an award (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "award id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the award's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the reason",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/AwardReasonRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Award"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/clients": {
             "get": {
                 "security": [
@@ -3119,6 +3958,276 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/payments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each row carries the payee name, the masked account, the award and the application's reference. In the sync order (updated_at, id), filtered by status, round_id and due_before (YYYY-MM-DD, exclusive). A sync passes updated_since and continues from sync_until, exactly as for awards (docs/finance.md). With Accept: text/csv every matching payment streams as CSV in constant memory.",
+                "produces": [
+                    "application/json",
+                    "text/csv"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Payments, with what a finance tool needs to pay (grants managers and finance; JSON, or streamed CSV)",
+                "parameters": [
+                    {
+                        "enum": [
+                            "scheduled",
+                            "approved",
+                            "paid",
+                            "cancelled"
+                        ],
+                        "type": "string",
+                        "description": "payment status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "round",
+                        "name": "round_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "YYYY-MM-DD",
+                        "name": "due_before",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339: a sync from the previous sync_until",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PaymentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/payments/{id}/approve": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The award must be accepted or active (409). Refused (409) while the organisation's bank account is in its cooling-off period after a change, and (403) to anyone who belongs to the organisation. The bank account's version is recorded: a later change sends the payment back to scheduled.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Approve a scheduled payment (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "payment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the payment's ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Payment"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/payments/{id}/mark-paid": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Idempotent: marking it paid again with the same paid_on and reference answers the same; with different ones, 409. The award's first paid instalment makes it active.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "Mark an approved payment paid (finance: a person or a machine client)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "payment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "when it was paid and the finance system's reference",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/MarkPaidRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Payment"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4213,6 +5322,75 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/rounds/{id}/decisions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "awards"
+                ],
+                "summary": "A round's decisions with its totals against the budget (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "round id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1–200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/rounds/{id}/eligibility-check": {
             "post": {
                 "description": "Answers are keyed by question id. Each answer is checked against its eligibility question first (422 naming each problem); then every rule runs and the message of each failing rule is returned.",
@@ -4588,7 +5766,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Moves the round to decided and releases outcomes to applicants.",
+                "description": "Refused (409, listing them in errors) while any application under assessment has no decision. Otherwise, in one transaction: the round moves to decided; every decided application moves to awarded or declined, its feedback the reason its group reads; every award becomes an offer (GET /v1/awards) with one instalment of the whole amount due in 30 days; drafts never submitted and unanswered requests for more information are closed with a reason; a decision.published event per application.",
                 "produces": [
                     "application/json"
                 ],
@@ -4643,7 +5821,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "the round's status does not allow this",
+                        "description": "the round's status does not allow this, or applications are undecided",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4863,6 +6041,17 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "AcceptAwardRequest": {
+            "type": "object",
+            "required": [
+                "signed_name"
+            ],
+            "properties": {
+                "signed_name": {
+                    "type": "string"
+                }
+            }
+        },
         "AcceptInvitationRequest": {
             "type": "object",
             "properties": {
@@ -5399,6 +6588,138 @@ const docTemplate = `{
                 }
             }
         },
+        "Award": {
+            "type": "object",
+            "required": [
+                "accepted_at",
+                "agreement_version",
+                "amount",
+                "application_id",
+                "application_reference",
+                "conditions",
+                "created_at",
+                "currency",
+                "id",
+                "offered_at",
+                "organisation_id",
+                "organisation_name",
+                "round_id",
+                "signed_name",
+                "status",
+                "status_reason",
+                "updated_at"
+            ],
+            "properties": {
+                "accepted_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "agreement_version": {
+                    "type": "string"
+                },
+                "amount": {
+                    "type": "integer"
+                },
+                "application_id": {
+                    "type": "string"
+                },
+                "application_reference": {
+                    "type": "string"
+                },
+                "conditions": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "offered_at": {
+                    "type": "string"
+                },
+                "organisation_id": {
+                    "type": "string"
+                },
+                "organisation_name": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "signed_name": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "offered",
+                        "accepted",
+                        "active",
+                        "completed",
+                        "declined",
+                        "withdrawn"
+                    ]
+                },
+                "status_reason": {
+                    "description": "StatusReason is why the group declined or the funder withdrew it.",
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "AwardList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor",
+                "sync_until"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Award"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "sync_until": {
+                    "description": "SyncUntil, on a sync (a list with updated_since), is the updated_since of the next sync.",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "AwardPaymentList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Payment"
+                    }
+                }
+            }
+        },
+        "AwardReasonRequest": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "type": "string"
+                }
+            }
+        },
         "BankAccount": {
             "type": "object",
             "properties": {
@@ -5765,6 +7086,142 @@ const docTemplate = `{
                 }
             }
         },
+        "Decision": {
+            "type": "object",
+            "required": [
+                "amount",
+                "amount_reason",
+                "application_id",
+                "conditions",
+                "created_at",
+                "decided_by",
+                "feedback",
+                "id",
+                "outcome",
+                "published_at",
+                "round_id",
+                "updated_at"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer"
+                },
+                "amount_reason": {
+                    "description": "AmountReason and DecidedBy are shown to grants managers only (\"\" to the group).",
+                    "type": "string"
+                },
+                "application_id": {
+                    "type": "string"
+                },
+                "conditions": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "decided_by": {
+                    "type": "string"
+                },
+                "feedback": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "outcome": {
+                    "type": "string",
+                    "enum": [
+                        "award",
+                        "decline"
+                    ]
+                },
+                "published_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "reference": {
+                    "description": "Reference, Title and RequestedAmount describe the application (in lists).",
+                    "type": "string"
+                },
+                "requested_amount": {
+                    "type": "integer"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "DecisionList": {
+            "type": "object",
+            "required": [
+                "awarded_total",
+                "budget",
+                "budget_left",
+                "data",
+                "next_cursor",
+                "undecided"
+            ],
+            "properties": {
+                "awarded_total": {
+                    "type": "integer"
+                },
+                "budget": {
+                    "type": "integer"
+                },
+                "budget_left": {
+                    "type": "integer"
+                },
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Decision"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "undecided": {
+                    "description": "Undecided counts the applications under assessment with no decision yet.",
+                    "type": "integer"
+                }
+            }
+        },
+        "DecisionRequest": {
+            "type": "object",
+            "required": [
+                "outcome"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer"
+                },
+                "amount_reason": {
+                    "description": "AmountReason explains an award above the amount requested (required then).",
+                    "type": "string"
+                },
+                "conditions": {
+                    "type": "string"
+                },
+                "feedback": {
+                    "description": "Feedback is what the group reads: required for a decline, encouraged for an award.",
+                    "type": "string"
+                },
+                "outcome": {
+                    "type": "string",
+                    "enum": [
+                        "award",
+                        "decline"
+                    ]
+                }
+            }
+        },
         "Eligibility": {
             "type": "object",
             "properties": {
@@ -5861,6 +7318,22 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "Instalment": {
+            "type": "object",
+            "required": [
+                "amount",
+                "due_date"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date"
                 }
             }
         },
@@ -5968,6 +7441,22 @@ const docTemplate = `{
                 "reason": {
                     "type": "string",
                     "example": "Your group's annual income is above this fund's limit."
+                }
+            }
+        },
+        "MarkPaidRequest": {
+            "type": "object",
+            "required": [
+                "paid_on",
+                "reference"
+            ],
+            "properties": {
+                "paid_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "reference": {
+                    "type": "string"
                 }
             }
         },
@@ -6395,9 +7884,135 @@ const docTemplate = `{
                 }
             }
         },
+        "Payment": {
+            "type": "object",
+            "required": [
+                "account",
+                "amount",
+                "application_reference",
+                "approved_at",
+                "award_id",
+                "created_at",
+                "currency",
+                "due_date",
+                "id",
+                "organisation_id",
+                "paid_on",
+                "payee_name",
+                "reference",
+                "round_id",
+                "sequence",
+                "status",
+                "updated_at"
+            ],
+            "properties": {
+                "account": {
+                    "description": "Account is the payee's account number masked (****1234); \"\" without one.",
+                    "type": "string"
+                },
+                "amount": {
+                    "type": "integer"
+                },
+                "application_reference": {
+                    "type": "string"
+                },
+                "approved_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "award_id": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "currency": {
+                    "type": "string"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "organisation_id": {
+                    "type": "string"
+                },
+                "paid_on": {
+                    "type": "string"
+                },
+                "payee_name": {
+                    "type": "string"
+                },
+                "reference": {
+                    "type": "string"
+                },
+                "round_id": {
+                    "type": "string"
+                },
+                "sequence": {
+                    "type": "integer"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "scheduled",
+                        "approved",
+                        "paid",
+                        "cancelled"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "PaymentList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor",
+                "sync_until"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Payment"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "sync_until": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "PaymentScheduleRequest": {
+            "type": "object",
+            "required": [
+                "instalments"
+            ],
+            "properties": {
+                "instalments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Instalment"
+                    }
+                }
+            }
+        },
         "Problem": {
             "type": "object",
             "properties": {
+                "budget_left": {
+                    "description": "BudgetLeft is what a round's budget has left, on a 409 for an award that would\noverspend it (minor units).",
+                    "type": "integer"
+                },
                 "detail": {
                     "type": "string",
                     "example": "the application cannot be submitted"

@@ -265,3 +265,46 @@ func (s *Service) startAssessment(ctx context.Context, actor auth.Actor, id stri
 	}
 	return a, s.moved(ctx, actor, a, from, ActionStartAssessment, "")
 }
+
+// Conclude moves an application under assessment to awarded or declined, with the
+// decision's feedback as the reason its group reads in the history. The awards capability
+// calls it inside the publication of the round's decisions (grants managers).
+func (s *Service) Conclude(ctx context.Context, actor auth.Actor, id string, awarded bool, feedback string) error {
+	action := ActionDecline
+	if awarded {
+		action = ActionAward
+	}
+	_, err := s.act(ctx, actor, id, action, CanScreen, "feedback", feedback, false, nil)
+	return err
+}
+
+// CloseUnsubmitted closes what a round's publication leaves behind: drafts never submitted
+// and requests for more information never answered are withdrawn, with a reason the group
+// reads in the history. It subscribes to round.decisions_published.
+func (s *Service) CloseUnsubmitted(ctx context.Context, e event.Event) error {
+	on := s.now().UTC().Format("2 January 2006")
+	reasons := map[Status]string{
+		StatusDraft:             "The round's decisions were published on " + on + " before this application was submitted, so it was closed.",
+		StatusMoreInfoRequested: "The round's decisions were published on " + on + " before the funder's request for more information was answered, so it was closed.",
+	}
+	for _, status := range []Status{StatusDraft, StatusMoreInfoRequested} {
+		p := page.Params{Limit: page.MaxLimit}
+		for {
+			batch, err := s.store.List(ctx, ListScope{All: true}, Filter{RoundID: e.Subject.ID, Status: status}, p)
+			batch, next, err := page.Cut(p, batch, err, Application.key)
+			if err != nil {
+				return err
+			}
+			for _, a := range batch {
+				if _, err := s.act(ctx, e.Actor, a.ID, ActionWithdraw, CanScreen, "reason", reasons[status], false, nil); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				break
+			}
+			p.After = next
+		}
+	}
+	return nil
+}

@@ -122,7 +122,8 @@ func TestCatalogue(t *testing.T) {
 		event.Invitation{}, event.OrganisationCreation{}, event.OrganisationUpdate{}, event.Membership{}, event.BankAccount{},
 		event.ProgrammeChange{}, event.RoundCreation{}, event.RoundUpdate{}, event.PanelChange{}, event.RoundMove{},
 		event.ApplicationCreation{}, event.ApplicationUpdate{}, event.ApplicationMove{},
-		event.ConflictDeclaration{}, event.AssignmentChange{}, event.AssessmentChange{}, event.ModerationChange{}}
+		event.ConflictDeclaration{}, event.AssignmentChange{}, event.AssessmentChange{}, event.ModerationChange{},
+		event.DecisionChange{}, event.DecisionRelease{}, event.AwardMove{}, event.Schedule{}, event.PaymentMove{}}
 	forbidden := []string{"password", "secret", "token", "hash", "sort_code", "sealed", "answers", "bank_details", "iban"}
 	masked := map[string]bool{"account_number": true, "previous_account_number": true}
 	for _, p := range payloads {

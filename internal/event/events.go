@@ -55,6 +55,19 @@ const (
 	AssessmentSubmitted      Name = "assessment.submitted"
 	AssessmentDraftDiscarded Name = "assessment.draft_discarded"
 	ModerationSet            Name = "moderation.set"
+
+	DecisionRecorded  Name = "decision.recorded"
+	DecisionPublished Name = "decision.published"
+	AwardAccepted     Name = "award.accepted"
+	AwardDeclined     Name = "award.declined"
+	AwardWithdrawn    Name = "award.withdrawn"
+	AwardActivated    Name = "award.activated"
+	AwardCompleted    Name = "award.completed"
+	PaymentsScheduled Name = "payments.scheduled"
+	PaymentApproved   Name = "payment.approved"
+	PaymentPaid       Name = "payment.paid"
+	PaymentUnapproved Name = "payment.unapproved"
+	PaymentCancelled  Name = "payment.cancelled"
 )
 
 // Identity.
@@ -271,6 +284,68 @@ type ModerationChange struct {
 	Previous      *float64 `json:"previous,omitempty"`
 }
 
+// Decisions, awards and payments.
+
+// DecisionChange is the payload of decision.recorded (a manager's decision, before
+// publication), whose subject is the application. Feedback and conditions stay in the
+// decision.
+type DecisionChange struct {
+	Kind          Name   `json:"-"`
+	ApplicationID string `json:"-"`
+	RoundID       string `json:"round_id"`
+	Outcome       string `json:"outcome"`
+	Amount        int64  `json:"amount"`
+}
+
+// DecisionRelease is the payload of decision.published, one per application, whose subject
+// is the application: what a decision letter or a webhook needs.
+type DecisionRelease struct {
+	ApplicationID  string `json:"-"`
+	RoundID        string `json:"round_id"`
+	OrganisationID string `json:"organisation_id"`
+	Reference      string `json:"reference"`
+	Outcome        string `json:"outcome"`
+	Amount         int64  `json:"amount,omitempty"`
+	AwardID        string `json:"award_id,omitempty"`
+}
+
+// AwardMove is the payload of an award's status changes (Kind: award.accepted, .declined,
+// .withdrawn, .activated, .completed). Reason is the group's or the funder's; SignedName and
+// AgreementVersion are set on acceptance.
+type AwardMove struct {
+	Kind             Name   `json:"-"`
+	AwardID          string `json:"-"`
+	RoundID          string `json:"round_id"`
+	ApplicationID    string `json:"application_id"`
+	OrganisationID   string `json:"organisation_id"`
+	From             string `json:"from"`
+	To               string `json:"to"`
+	Reason           string `json:"reason,omitempty"`
+	AgreementVersion string `json:"agreement_version,omitempty"`
+}
+
+// Schedule is the payload of payments.scheduled, whose subject is the award.
+type Schedule struct {
+	AwardID        string `json:"-"`
+	OrganisationID string `json:"organisation_id"`
+	Instalments    int    `json:"instalments"`
+	Total          int64  `json:"total"`
+}
+
+// PaymentMove is the payload of a payment's status changes (Kind: payment.approved, .paid,
+// .unapproved, .cancelled). Reference is the finance system's payment reference.
+type PaymentMove struct {
+	Kind           Name   `json:"-"`
+	PaymentID      string `json:"-"`
+	AwardID        string `json:"award_id"`
+	OrganisationID string `json:"organisation_id"`
+	Amount         int64  `json:"amount"`
+	From           string `json:"from"`
+	To             string `json:"to"`
+	PaidOn         string `json:"paid_on,omitempty"`
+	Reference      string `json:"reference,omitempty"`
+}
+
 // The Payload methods: each names its event (a family's payload carries it in Kind) and
 // its subject.
 
@@ -318,3 +393,13 @@ func (p AssessmentChange) Event() Name          { return p.Kind }
 func (p AssessmentChange) Subject() Subject     { return Subject{"assessment", p.AssessmentID} }
 func (p ModerationChange) Event() Name          { return ModerationSet }
 func (p ModerationChange) Subject() Subject     { return Subject{"application", p.ApplicationID} }
+func (p DecisionChange) Event() Name            { return p.Kind }
+func (p DecisionChange) Subject() Subject       { return Subject{"application", p.ApplicationID} }
+func (p DecisionRelease) Event() Name           { return DecisionPublished }
+func (p DecisionRelease) Subject() Subject      { return Subject{"application", p.ApplicationID} }
+func (p AwardMove) Event() Name                 { return p.Kind }
+func (p AwardMove) Subject() Subject            { return Subject{"award", p.AwardID} }
+func (p Schedule) Event() Name                  { return PaymentsScheduled }
+func (p Schedule) Subject() Subject             { return Subject{"award", p.AwardID} }
+func (p PaymentMove) Event() Name               { return p.Kind }
+func (p PaymentMove) Subject() Subject          { return Subject{"payment", p.PaymentID} }

@@ -9,4 +9,5 @@ var RowStructs = []any{
 	programmeRow{}, roundRow{}, panelMemberRow{},
 	applicationRow{}, revisionRow{}, historyRow{},
 	conflictRow{}, assignmentRow{}, assessmentRow{}, scoreRow{}, moderationRow{},
+	decisionRow{}, awardRow{}, paymentRow{},
 }

@@ -197,6 +197,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The decision on an application
+         * @description Grants managers see it at any time; the applying group once the round's decisions are published (404 before), without staff ids or internal notes. Anyone else: 404.
+         */
+        get: operations["getApplicationsByIdDecision"];
+        put?: never;
+        /**
+         * Decide on an application under assessment (grants managers; round in assessment)
+         * @description Records or changes the decision until the round's decisions are published. An award is between the round's min_grant and max_grant and at most the amount requested unless amount_reason says why; a decline needs feedback (groups deserve to know why), and feedback is encouraged for an award. The sum of the round's awards can never exceed its budget, even under racing decisions: the one that would is 409 with budget_left. Audited (decision.recorded).
+         */
+        post: operations["postApplicationsByIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{id}/history": {
         parameters: {
             query?: never;
@@ -551,6 +575,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/awards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Awards: a group's own; grants managers and finance all (JSON, or streamed CSV)
+         * @description In the sync order (updated_at, id), filtered by status and round_id. A finance sync passes updated_since (first time: any early time, e.g. 1970-01-01T00:00:00Z) and keeps the response's sync_until as the next sync's updated_since: paged by cursor, a sync never misses or repeats a row even while rows change (docs/finance.md). With Accept: text/csv every matching award streams as CSV in constant memory (columns in docs/finance.md; a text cell starting with = + - @ gets a ' in front).
+         */
+        get: operations["getAwards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One award (its group, grants managers, finance) */
+        get: operations["getAwardsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an award offer (an owner of the organisation)
+         * @description Signs the grant agreement (GET /v1/awards/{id}/agreement) with a typed name; the name, time and the agreement's version are recorded. The organisation needs a bank account on file (409). Audited (award.accepted).
+         */
+        post: operations["postAwardsByIdAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grant agreement, as plain text or PDF (its group, grants managers, finance)
+         * @description Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text.
+         */
+        get: operations["getAwardsByIdAgreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an award offer (an owner of the organisation) */
+        post: operations["postAwardsByIdDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An award's instalments (its group sees amounts, dates and status; grants managers and finance all) */
+        get: operations["getAwardsByIdPayments"];
+        /**
+         * Set an award's payment schedule (grants managers)
+         * @description Replaces the unpaid instalments: paid ones stay, scheduled and approved ones are cancelled, the new ones are scheduled, and paid plus new must equal the award exactly (422). Not for a declined, withdrawn or completed award (409). The award's ETag guards the schedule.
+         */
+        put: operations["putAwardsByIdPayments"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an award (grants managers)
+         * @description With the reason the group reads; its unpaid instalments are cancelled.
+         */
+        post: operations["postAwardsByIdWithdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clients": {
         parameters: {
             query?: never;
@@ -769,6 +928,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments, with what a finance tool needs to pay (grants managers and finance; JSON, or streamed CSV)
+         * @description Each row carries the payee name, the masked account, the award and the application's reference. In the sync order (updated_at, id), filtered by status, round_id and due_before (YYYY-MM-DD, exclusive). A sync passes updated_since and continues from sync_until, exactly as for awards (docs/finance.md). With Accept: text/csv every matching payment streams as CSV in constant memory.
+         */
+        get: operations["getPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a scheduled payment (grants managers)
+         * @description The award must be accepted or active (409). Refused (409) while the organisation's bank account is in its cooling-off period after a change, and (403) to anyone who belongs to the organisation. The bank account's version is recorded: a later change sends the payment back to scheduled.
+         */
+        post: operations["postPaymentsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{id}/mark-paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an approved payment paid (finance: a person or a machine client)
+         * @description Idempotent: marking it paid again with the same paid_on and reference answers the same; with different ones, 409. The award's first paid instalment makes it active.
+         */
+        post: operations["postPaymentsByIdMarkPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/programmes": {
         parameters: {
             query?: never;
@@ -967,6 +1186,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rounds/{id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A round's decisions with its totals against the budget (grants managers) */
+        get: operations["getRoundsByIdDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rounds/{id}/eligibility-check": {
         parameters: {
             query?: never;
@@ -1059,7 +1295,7 @@ export interface paths {
         put?: never;
         /**
          * Publish the decisions of a round in assessment (grants managers)
-         * @description Moves the round to decided and releases outcomes to applicants.
+         * @description Refused (409, listing them in errors) while any application under assessment has no decision. Otherwise, in one transaction: the round moves to decided; every decided application moves to awarded or declined, its feedback the reason its group reads; every award becomes an offer (GET /v1/awards) with one instalment of the whole amount due in 30 days; drafts never submitted and unanswered requests for more information are closed with a reason; a decision.published event per application.
          */
         post: operations["postRoundsByIdPublishDecisions"];
         delete?: never;
@@ -1129,6 +1365,9 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptAwardRequest: {
+            signed_name: string;
+        };
         AcceptInvitationRequest: {
             /** @example Alex Smith */
             name?: string;
@@ -1291,6 +1530,39 @@ export interface components {
              */
             short: components["schemas"]["ShortApplication"][];
         };
+        Award: {
+            accepted_at: string | null;
+            agreement_version: string;
+            amount: number;
+            application_id: string;
+            application_reference: string;
+            conditions: string;
+            created_at: string;
+            currency: string;
+            id: string;
+            offered_at: string;
+            organisation_id: string;
+            organisation_name: string;
+            round_id: string;
+            signed_name: string;
+            /** @enum {string} */
+            status: "offered" | "accepted" | "active" | "completed" | "declined" | "withdrawn";
+            /** @description StatusReason is why the group declined or the funder withdrew it. */
+            status_reason: string;
+            updated_at: string;
+        };
+        AwardList: {
+            data: components["schemas"]["Award"][];
+            next_cursor: string | null;
+            /** @description SyncUntil, on a sync (a list with updated_since), is the updated_since of the next sync. */
+            sync_until: string | null;
+        };
+        AwardPaymentList: {
+            data: components["schemas"]["Payment"][];
+        };
+        AwardReasonRequest: {
+            reason?: string;
+        };
         BankAccount: {
             account_name?: string;
             account_number?: string;
@@ -1408,6 +1680,45 @@ export interface components {
             title: string;
             weight: number;
         };
+        Decision: {
+            amount: number;
+            /** @description AmountReason and DecidedBy are shown to grants managers only ("" to the group). */
+            amount_reason: string;
+            application_id: string;
+            conditions: string;
+            created_at: string;
+            decided_by: string;
+            feedback: string;
+            id: string;
+            /** @enum {string} */
+            outcome: "award" | "decline";
+            published_at: string | null;
+            /** @description Reference, Title and RequestedAmount describe the application (in lists). */
+            reference?: string;
+            requested_amount?: number;
+            round_id: string;
+            title?: string;
+            updated_at: string;
+        };
+        DecisionList: {
+            awarded_total: number;
+            budget: number;
+            budget_left: number;
+            data: components["schemas"]["Decision"][];
+            next_cursor: string | null;
+            /** @description Undecided counts the applications under assessment with no decision yet. */
+            undecided: number;
+        };
+        DecisionRequest: {
+            amount?: number;
+            /** @description AmountReason explains an award above the amount requested (required then). */
+            amount_reason?: string;
+            conditions?: string;
+            /** @description Feedback is what the group reads: required for a decline, encouraged for an award. */
+            feedback?: string;
+            /** @enum {string} */
+            outcome: "award" | "decline";
+        };
         Eligibility: {
             questions?: components["schemas"]["Question"][];
             rules?: components["schemas"]["EligibilityRule"][];
@@ -1437,6 +1748,11 @@ export interface components {
         Health: {
             /** @example ok */
             status?: string;
+        };
+        Instalment: {
+            amount: number;
+            /** Format: date */
+            due_date: string;
         };
         Invitation: {
             email?: string;
@@ -1476,6 +1792,11 @@ export interface components {
         MarkIneligibleRequest: {
             /** @example Your group's annual income is above this fund's limit. */
             reason?: string;
+        };
+        MarkPaidRequest: {
+            /** Format: date */
+            paid_on: string;
+            reference: string;
         };
         Member: {
             created_at?: string;
@@ -1601,8 +1922,43 @@ export interface components {
             /** @example Peer support cafés */
             title?: string;
         };
+        Payment: {
+            /** @description Account is the payee's account number masked (****1234); "" without one. */
+            account: string;
+            amount: number;
+            application_reference: string;
+            approved_at: string | null;
+            award_id: string;
+            created_at: string;
+            currency: string;
+            /** Format: date */
+            due_date: string;
+            id: string;
+            organisation_id: string;
+            paid_on: string;
+            payee_name: string;
+            reference: string;
+            round_id: string;
+            sequence: number;
+            /** @enum {string} */
+            status: "scheduled" | "approved" | "paid" | "cancelled";
+            updated_at: string;
+        };
+        PaymentList: {
+            data: components["schemas"]["Payment"][];
+            next_cursor: string | null;
+            sync_until: string | null;
+        };
+        PaymentScheduleRequest: {
+            instalments: components["schemas"]["Instalment"][];
+        };
         /** @description An RFC 9457 problem document: the body of every error response. */
         Problem: {
+            /**
+             * @description BudgetLeft is what a round's budget has left, on a 409 for an award that would
+             *     overspend it (minor units).
+             */
+            budget_left?: number;
             /** @example the application cannot be submitted */
             detail: string;
             errors?: components["schemas"]["FieldError"][];
@@ -2642,6 +2998,181 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApplicationsByIdDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApplicationsByIdDecision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the decision's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the decision */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the decision's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not in assessment, or over the budget (budget_left) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4183,6 +4714,742 @@ export interface operations {
             };
         };
     };
+    getAwards: {
+        parameters: {
+            query?: {
+                /** @description award status */
+                status?: "offered" | "accepted" | "active" | "completed" | "declined" | "withdrawn";
+                /** @description round */
+                round_id?: string;
+                /** @description RFC 3339: a sync from the previous sync_until */
+                updated_since?: string;
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwardList"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAwardsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the award's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Award"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAwardsByIdAccept: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the award's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description your name, as a signature */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptAwardRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Award"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAwardsByIdAgreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the agreement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["Problem"];
+                    "text/plain": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAwardsByIdDecline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the award's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description an optional reason */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AwardReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Award"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAwardsByIdPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwardPaymentList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putAwardsByIdPayments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the award's ETag last read */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the instalments */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwardPaymentList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAwardsByIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the award's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description award id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the reason */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AwardReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Award"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getClients: {
         parameters: {
             query?: {
@@ -5327,6 +6594,282 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPayments: {
+        parameters: {
+            query?: {
+                /** @description payment status */
+                status?: "scheduled" | "approved" | "paid" | "cancelled";
+                /** @description round */
+                round_id?: string;
+                /** @description YYYY-MM-DD */
+                due_before?: string;
+                /** @description RFC 3339: a sync from the previous sync_until */
+                updated_since?: string;
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPaymentsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the payment's ETag last read */
+                "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description payment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPaymentsByIdMarkPaid: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description payment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description when it was paid and the finance system's reference */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkPaidRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6540,6 +8083,79 @@ export interface operations {
             };
         };
     };
+    getRoundsByIdDecisions: {
+        parameters: {
+            query?: {
+                /** @description page size (1–200, default 50) */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description round id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postRoundsByIdEligibilityCheck: {
         parameters: {
             query?: never;
@@ -7027,7 +8643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the round's status does not allow this */
+            /** @description the round's status does not allow this, or applications are undecided */
             409: {
                 headers: {
                     [name: string]: unknown;
