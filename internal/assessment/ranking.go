@@ -90,13 +90,14 @@ func (s *Service) Ranking(ctx context.Context, actor auth.Actor, roundID string,
 	for i := range out.Rows {
 		row := &out.Rows[i]
 		row.BudgetLeft = r.Budget - row.CumulativeRequested
-		row.Disagreement = row.Fund > 0 && row.Decline > 0 || row.StdDev != nil && *row.StdDev > DisagreementSpread
 		for _, f := range []**float64{&row.WeightedScore, &row.Mean, &row.StdDev, &row.ModeratedScore, &row.OrderScore} {
 			if *f != nil {
 				v := math.Round(**f*100) / 100 // two places: both databases' arithmetic agrees there
 				*f = &v
 			}
 		}
+		// Judged on the figure shown, so float error never flags a spread that reads 15.00.
+		row.Disagreement = row.Fund > 0 && row.Decline > 0 || row.StdDev != nil && *row.StdDev > DisagreementSpread
 	}
 	return out, nil
 }
