@@ -49,7 +49,9 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	draining atomic.Bool
-	table    []route
+	// skipDrain cuts the drain delay short (nil: never).
+	skipDrain <-chan struct{}
+	table     []route
 }
 
 // New builds the server: middleware, the route table, the error handler.
@@ -127,9 +129,14 @@ type RouteInfo struct {
 	InContract           bool
 }
 
+// SkipDrain, when closed, cuts the drain delay short (a second Ctrl-C at a terminal).
+func (s *Server) SkipDrain(c <-chan struct{}) { s.skipDrain = c }
+
 // Serve listens on addr until ctx is cancelled, then shuts down gracefully: readiness turns
-// 503 so load balancers stop sending, in-flight requests finish (up to the shutdown
-// timeout), and the caller closes the pool afterwards.
+// 503 while the server keeps accepting and serving for the drain delay (so a load balancer
+// polling /readyz sees the 503 and stops sending before anything is refused), then the
+// listener closes and in-flight requests finish (up to the shutdown timeout); the caller
+// closes the pool afterwards.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.e,
@@ -148,6 +155,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.StartDraining()
+	if d := s.Config.DrainDelay; d > 0 {
+		s.log.Info("draining: readiness answers 503, still serving", slog.Duration("drain_delay", d))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-s.skipDrain:
+			t.Stop()
+		case err := <-errc:
+			return err
+		}
+	}
 	grace := s.Config.ShutdownTimeout
 	if grace == 0 {
 		grace = 20 * time.Second

@@ -143,7 +143,7 @@ func (l *lines) String() string {
 func TestServeAndGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	getenv := testEnv(t, "CONSTELLATE_ADDR", "127.0.0.1:0", "CONSTELLATE_SHUTDOWN_TIMEOUT", "10s")
+	getenv := testEnv(t, "CONSTELLATE_ADDR", "127.0.0.1:0", "CONSTELLATE_SHUTDOWN_TIMEOUT", "10s", "CONSTELLATE_DRAIN_DELAY", "2s")
 	out := &lines{seen: make(chan string, 100)}
 	started := time.Now()
 	done := make(chan error, 1)
@@ -220,6 +220,18 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve returned (%v) with a request in flight", err)
 	case <-time.After(300 * time.Millisecond):
+	}
+	// Draining: readiness says 503 so a load balancer stops sending, but the server still
+	// accepts and serves new requests until the drain delay ends.
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %v %v, want 503", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("a new request while draining: %v %v, want it served", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	if _, err := pw.Write([]byte(`"password":"a long passphrase of words 7","name":"Late Comer"}`)); err != nil {
 		t.Fatal(err)

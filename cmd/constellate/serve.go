@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -59,6 +61,7 @@ func serveCmd(ctx context.Context, args []string, env environment) error {
 	if err != nil {
 		return fmt.Errorf("CONSTELLATE_ADDR: %w", err)
 	}
+	srv.SkipDrain(secondInterrupt(ctx))
 	log.Info("constellate is serving", slog.String("url", baseURL(ln.Addr())), slog.String("docs", baseURL(ln.Addr())+"/docs"),
 		slog.String("config", cfg.String()), slog.Float64("startup_ms", float64(time.Since(start).Microseconds())/1000), slog.String("version", version))
 	return srv.Serve(ctx, ln)
@@ -107,4 +110,22 @@ func baseURL(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// secondInterrupt is closed by a Ctrl-C (SIGINT) that comes after ctx ended: at a terminal,
+// the second Ctrl-C skips the drain delay. SIGTERM, what orchestrators send, never does.
+func secondInterrupt(ctx context.Context) <-chan struct{} {
+	skip := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		select {
+		case <-sig:
+			close(skip)
+		case <-time.After(time.Minute):
+		}
+	}()
+	return skip
 }

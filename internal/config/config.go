@@ -29,6 +29,7 @@ type Config struct {
 	BankChangeCoolingOff time.Duration // CONSTELLATE_BANK_CHANGE_COOLING_OFF, default 72h
 	AccessTokenTTL       time.Duration // CONSTELLATE_ACCESS_TOKEN_TTL, default 15m
 	ShutdownTimeout      time.Duration // CONSTELLATE_SHUTDOWN_TIMEOUT, default 20s
+	DrainDelay           time.Duration // CONSTELLATE_DRAIN_DELAY, default 5s: readiness 503 while still serving, before shutdown
 	RequestTimeout       time.Duration // CONSTELLATE_REQUEST_TIMEOUT, default 30s
 	LogLevel             string        // CONSTELLATE_LOG_LEVEL: debug|info|warn|error, default info
 }
@@ -119,6 +120,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{"CONSTELLATE_BANK_CHANGE_COOLING_OFF", &c.BankChangeCoolingOff, 72 * time.Hour, 0},
 		{"CONSTELLATE_ACCESS_TOKEN_TTL", &c.AccessTokenTTL, 15 * time.Minute, time.Minute},
 		{"CONSTELLATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 20 * time.Second, 0},
+		{"CONSTELLATE_DRAIN_DELAY", &c.DrainDelay, 5 * time.Second, 0},
 		{"CONSTELLATE_REQUEST_TIMEOUT", &c.RequestTimeout, 30 * time.Second, time.Second},
 	}
 	for _, d := range durations {
