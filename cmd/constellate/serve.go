@@ -24,7 +24,7 @@ func setup(ctx context.Context, env environment) (config.Config, *store.DB, *slo
 		return cfg, nil, nil, err
 	}
 	log := newLogger(env, cfg.LogLevel)
-	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, MaxOpenConns: cfg.DBMaxConns})
 	if err != nil {
 		return cfg, nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,6 +32,7 @@ type Config struct {
 	ShutdownTimeout      time.Duration // CONSTELLATE_SHUTDOWN_TIMEOUT, default 20s
 	DrainDelay           time.Duration // CONSTELLATE_DRAIN_DELAY, default 5s: readiness 503 while still serving, before shutdown
 	RequestTimeout       time.Duration // CONSTELLATE_REQUEST_TIMEOUT, default 30s
+	DBMaxConns           int           // CONSTELLATE_DB_MAX_CONNS: the Postgres pool's size; 0 → max(4, CPUs)
 	LogLevel             string        // CONSTELLATE_LOG_LEVEL: debug|info|warn|error, default info
 }
 
@@ -133,6 +135,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = p
 		}
+	}
+	if v := getenv("CONSTELLATE_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			bad("CONSTELLATE_DB_MAX_CONNS", "want a whole number from 1 to 1000, got %q", v)
+		}
+		c.DBMaxConns = n
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
