@@ -12,6 +12,7 @@ import (
 
 	"constellate/api"
 	"constellate/internal/application"
+	"constellate/internal/award"
 	"constellate/internal/demo"
 )
 
@@ -50,11 +51,24 @@ func seedCmd(ctx context.Context, args []string, env environment) error {
 		return err
 	}
 	res, err := demo.Seed(ctx, db, demo.Services{Identity: srv.Identity, Organisations: srv.Organisations,
-		Rounds: srv.Rounds, Applications: srv.Applications, Assessments: srv.Assessments}, clock)
+		Rounds: srv.Rounds, Applications: srv.Applications, Assessments: srv.Assessments, Awards: srv.Awards}, clock)
 	if err != nil {
 		return err
 	}
 	return printSeed(env.stdout, res, cfg.Addr)
+}
+
+// counted says "n things (a status1, b status2)", listing the statuses with any, in order.
+func counted[S ~string](things string, statuses []S, n map[S]int) string {
+	var parts []string
+	total := 0
+	for _, s := range statuses {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+			total += n[s]
+		}
+	}
+	return fmt.Sprintf("%d %s (%s)", total, things, strings.Join(parts, ", "))
 }
 
 // printSeed tells what the seed did, the logins, and how to go on.
@@ -63,17 +77,10 @@ func printSeed(w io.Writer, res demo.Result, addr string) error {
 	if res.Existing {
 		b.WriteString("The demo data is already in this database; nothing was changed.\n")
 	} else {
-		var statuses []string
-		total := 0
-		for _, s := range application.Statuses {
-			if n := res.Applications[s]; n > 0 {
-				statuses = append(statuses, fmt.Sprintf("%d %s", n, s))
-				total += n
-			}
-		}
-		fmt.Fprintf(&b, "Seeded the demo funder: %d users, %d programmes, %d rounds (one open, one closed and in assessment), "+
-			"%d organisations, %d applications (%s).\n", len(res.Logins), res.Programmes, res.Rounds,
-			res.Organisations, total, strings.Join(statuses, ", "))
+		fmt.Fprintf(&b, "Seeded the demo funder: %d users, %d programmes, %d rounds (one open, one closed and in assessment, "+
+			"one decided last year), %d organisations, %s, %s, %s.\n", len(res.Logins), res.Programmes, res.Rounds, res.Organisations,
+			counted("applications", application.Statuses, res.Applications), counted("awards", award.Statuses, res.Awards),
+			counted("payments", award.PaymentStatuses, res.Payments))
 	}
 	fmt.Fprintf(&b, "\nDemo logins (every password is %q):\n\n", demo.Password)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -38,8 +38,9 @@ func TestSeedDemo(t *testing.T) {
 
 	first := seed()
 	for _, want := range []string{
-		"Seeded the demo funder: 10 users, 2 programmes, 2 rounds (one open, one closed and in assessment), 12 organisations, " +
-			"15 applications (4 draft, 4 submitted, 1 more_info_requested, 5 under_assessment, 1 ineligible).",
+		"Seeded the demo funder: 10 users, 2 programmes, 3 rounds (one open, one closed and in assessment, one decided last year), " +
+			"12 organisations, 19 applications (4 draft, 4 submitted, 1 more_info_requested, 5 under_assessment, 3 awarded, 1 declined, " +
+			"1 ineligible), 3 awards (1 offered, 1 active, 1 withdrawn), 5 payments (2 scheduled, 1 paid, 2 cancelled).",
 		`every password is "` + demo.Password + `"`,
 		"http://localhost:8080/docs",
 	} {

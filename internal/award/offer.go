@@ -148,16 +148,26 @@ func (s *Service) Accept(ctx context.Context, actor auth.Actor, id, signedName s
 	})
 }
 
-// Decline declines an offer on the group's behalf (an owner), with an optional reason.
+// Decline declines an offer on the group's behalf (an owner), with an optional reason; its
+// instalments are cancelled, so finance never sees them as due.
 func (s *Service) Decline(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Award, error) {
 	reason = strings.TrimSpace(reason)
-	return s.move(ctx, actor, id, ActionDecline, ifMatch, reason, ownersOnly, func(a *Award) error {
-		if utf8.RuneCountInString(reason) > MaxTextLength {
-			return errs.Fields{{Field: "reason", Message: "must be at most 5000 characters"}}.Err(errs.Invalid, "the offer cannot be declined")
+	var out Award
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = s.move(ctx, actor, id, ActionDecline, ifMatch, reason, ownersOnly, func(a *Award) error {
+			if utf8.RuneCountInString(reason) > MaxTextLength {
+				return errs.Fields{{Field: "reason", Message: "must be at most 5000 characters"}}.Err(errs.Invalid, "the offer cannot be declined")
+			}
+			a.StatusReason = reason
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		a.StatusReason = reason
-		return nil
+		return s.cancelUnpaid(ctx, actor, out.ID)
 	})
+	return out, err
 }
 
 // Withdraw withdraws an award (grants managers) with the reason the group reads; its

@@ -10,7 +10,7 @@ import (
 // submitted (before the real time; 0: never submitted), what it says, and what the manager
 // did with it.
 type appSeed struct {
-	round     string // "sbs" (Side by Side, open) or "spk" (Small Sparks, closed)
+	round     string // "sbs" (Side by Side, open), "spk" (Small Sparks, closed) or "spk-last" (last year's, decided)
 	org       int
 	started   time.Duration
 	submitted time.Duration
@@ -29,6 +29,49 @@ type appSeed struct {
 
 // demoApplications are the applications, in the order they were started within a round.
 var demoApplications = []appSeed{
+	// Small Sparks last year: decided, its awards offered, accepted, paid and withdrawn
+	// (awards.go).
+	{round: "spk-last", org: 11, started: 470 * day, submitted: 462 * day, amount: 150_000,
+		title:   "Taster walks for people losing their sight",
+		summary: "Short, gentle walks for people newly diagnosed with sight loss, led by members who have been there.",
+		answers: map[string]any{
+			"volunteer_run": true, "nation": "England",
+			"idea": "A season of short taster walks around Truro for people who have just been told they are losing their sight. " +
+				"Members who have lived with sight loss for years will walk with them, share what helped, and show that getting out is still possible.",
+			"who":         "People newly diagnosed with sight loss in mid Cornwall, referred by the eye clinic or finding us themselves.",
+			"spend":       "Sighted guide training, taxis for walkers who cannot get to the start, and large-print and audio route guides.",
+			"first_grant": true,
+		}},
+	{round: "spk-last", org: 5, started: 455 * day, submitted: 440 * day, amount: 60_000,
+		title:   "Seed swap and growing days",
+		summary: "A spring seed swap and four growing days open to every neighbour, not just plot holders.",
+		answers: map[string]any{
+			"volunteer_run": true, "nation": "England",
+			"idea":        "A seed swap in the allotment shed each spring and four open growing days, so neighbours without a plot can learn, share seeds and take seedlings home.",
+			"who":         "Plot holders and neighbours on the Hillside estate, many of them older people living alone.",
+			"spend":       "Seed envelopes and labels, compost and pots, a gazebo, and tea for the open days.",
+			"first_grant": true,
+		}},
+	{round: "spk-last", org: 9, started: 445 * day, submitted: 430 * day, amount: 120_000,
+		title:   "Shed open days",
+		summary: "Monthly open days at the shed for men who live alone, with a tea urn and something to make.",
+		answers: map[string]any{
+			"volunteer_run": true, "nation": "Northern Ireland",
+			"idea":        "An open day at the shed on the last Saturday of each month, with a simple project anyone can finish in an afternoon, so men who would never walk in on a normal day have a reason to.",
+			"who":         "Men in East Belfast who live alone, many recently retired or bereaved.",
+			"spend":       "Timber and materials for the projects, a tea urn, leaflets for the GP surgeries, and marquee hire for a summer open day.",
+			"first_grant": true,
+		}},
+	{round: "spk-last", org: 8, started: 425 * day, submitted: 410 * day, amount: 200_000,
+		title:   "Soldering and electronics club",
+		summary: "A fortnightly club where neurodivergent adults learn to solder and build small electronics kits.",
+		answers: map[string]any{
+			"volunteer_run": true, "nation": "England",
+			"idea":  "A fortnightly electronics club in our quiet room: members learn to solder, build kits and mend each other's gadgets at their own pace.",
+			"who":   "Autistic and ADHD adults in Birmingham who find busy makerspaces overwhelming.",
+			"spend": "Soldering stations, fume extractors, kits for the first six months and safety training.",
+		}},
+
 	// Small Sparks: the closed round.
 	{round: "spk", org: 11, started: 100 * day, submitted: 95 * day, amount: 120_000,
 		title:   "Audio-described coastal walks",

@@ -40,17 +40,9 @@ func (s *seeder) assess(ctx context.Context) error {
 	if _, err := s.svc.Rounds.Transition(ctx, s.manager, r.ID, round.ActionStartAssessment, nil); err != nil {
 		return fmt.Errorf("demo: start assessment: %w", err)
 	}
-	byTitle := map[string]string{}
-	for i, a := range demoApplications {
-		if a.round != "spk" {
-			continue
-		}
-		app, err := s.svc.Applications.Get(ctx, s.manager, s.apps[i].ID)
-		if err != nil {
-			return err
-		}
-		s.moved(i, app)
-		byTitle[a.title] = app.ID
+	byTitle, err := s.reread(ctx, "spk")
+	if err != nil {
+		return err
 	}
 	// Kwame used to volunteer with the Roma women's group: he says so before any scoring.
 	s.clock.at(26 * day)

@@ -1,12 +1,14 @@
 // Package demo is the data `constellate seed --demo` creates: a small funder with its staff,
-// two programmes (an open round and a closed one), a dozen applicant groups and their
-// applications. Everything goes through the capabilities' services, exactly as requests
-// would, so every rule is checked and every change writes its audit event; nothing here
-// writes SQL. The whole seed runs in one transaction: it lands completely or not at all.
+// two programmes (an open round, a closed one in assessment, and last year's round decided,
+// with its awards and payments), a dozen applicant groups and their applications.
+// Everything goes through the capabilities' services, exactly as requests would, so every
+// rule is checked and every change writes its audit event; nothing here writes SQL. The
+// whole seed runs in one transaction: it lands completely or not at all.
 //
-// The demo tells a story over time (a round that ran months ago, applications submitted
-// over the past fortnight), so Seed moves a Clock that the services were built with: the
-// history, revisions and audit events of the demo carry those past times.
+// The demo tells a story over time (a round decided and paid last year, a round that ran
+// months ago, applications submitted over the past fortnight), so Seed moves a Clock that
+// the services were built with: the history, revisions and audit events of the demo carry
+// those past times. Time only moves forward through the seed.
 package demo
 
 import (
@@ -20,6 +22,7 @@ import (
 	"constellate/internal/application"
 	"constellate/internal/assessment"
 	"constellate/internal/auth"
+	"constellate/internal/award"
 	"constellate/internal/identity"
 	"constellate/internal/organisation"
 	"constellate/internal/round"
@@ -39,6 +42,7 @@ type Services struct {
 	Rounds        *round.Service
 	Applications  *application.Service
 	Assessments   *assessment.Service
+	Awards        *award.Service
 }
 
 // Transactor runs fn in one transaction carried in ctx; the services' own transactions
@@ -96,6 +100,9 @@ type Result struct {
 	Organisations int
 	// Applications counts the demo's applications by status, as stored.
 	Applications map[application.Status]int
+	// Awards and Payments count the demo's awards and payments by status, as stored.
+	Awards   map[award.Status]int
+	Payments map[award.PaymentStatus]int
 }
 
 // Logins lists every demo account, staff first.
@@ -120,9 +127,11 @@ type seeder struct {
 	manager auth.Actor
 	people  map[string]auth.Actor // by email
 	orgs    []organisation.Organisation
-	rounds  map[string]round.Round          // by key ("sbs", "spk")
-	apps    map[int]application.Application // by index in demoApplications
-	res     Result
+	// programmes are the programmes' ids by name.
+	programmes map[string]string
+	rounds     map[string]round.Round          // by key ("sbs", "spk", "spk-last")
+	apps       map[int]application.Application // by index in demoApplications
+	res        Result
 }
 
 // Seed creates the demo through svc, whose services must have been built with clock.Now.
@@ -130,11 +139,12 @@ type seeder struct {
 // logins with Existing set.
 func Seed(ctx context.Context, tx Transactor, svc Services, clock *Clock) (Result, error) {
 	s := &seeder{svc: svc, clock: clock, base: clock.real().UTC().Truncate(time.Hour),
-		people: map[string]auth.Actor{}, rounds: map[string]round.Round{}, apps: map[int]application.Application{},
-		res: Result{Logins: Logins(), Applications: map[application.Status]int{}}}
+		people: map[string]auth.Actor{}, programmes: map[string]string{}, rounds: map[string]round.Round{}, apps: map[int]application.Application{},
+		res: Result{Logins: Logins(), Applications: map[application.Status]int{}, Awards: map[award.Status]int{}, Payments: map[award.PaymentStatus]int{}}}
 	defer clock.at(0)
 	err := tx.InTx(ctx, func(ctx context.Context) error {
-		steps := []func(context.Context) error{s.users, s.organisations, s.smallSparks, s.sideBySide}
+		// In story order: time only moves forward, so the audit log reads as it happened.
+		steps := []func(context.Context) error{s.users, s.organisations, s.lastYear, s.smallSparks, s.sideBySide, s.countAwards}
 		for _, step := range steps {
 			if err := step(ctx); err != nil {
 				return err
@@ -151,10 +161,10 @@ func Seed(ctx context.Context, tx Transactor, svc Services, clock *Clock) (Resul
 	return s.res, nil
 }
 
-// users creates the staff and the applicants, 150 days ago (the manager first: an existing
-// manager means the demo is already there).
+// users creates the staff and the applicants, 600 days ago, before last year's round (the
+// manager first: an existing manager means the demo is already there).
 func (s *seeder) users(ctx context.Context) error {
-	s.clock.at(150 * day)
+	s.clock.at(600 * day)
 	cli := auth.Actor{UserID: "seed", Role: auth.RoleGrantsManager}
 	for _, p := range staff {
 		u, err := s.svc.Identity.Create(ctx, cli, identity.NewUser{Email: p.email, Name: p.name, Password: Password, Role: p.role})
@@ -184,7 +194,7 @@ func (s *seeder) users(ctx context.Context) error {
 // few) a bank account.
 func (s *seeder) organisations(ctx context.Context) error {
 	for i, g := range groups {
-		s.clock.at(time.Duration(148-i) * day)
+		s.clock.at(time.Duration(598-i) * day)
 		owner := s.people[g.owner]
 		o, err := s.svc.Organisations.Create(ctx, owner, g.details)
 		if err != nil {
@@ -206,12 +216,13 @@ func (s *seeder) organisations(ctx context.Context) error {
 	return nil
 }
 
-// smallSparks runs the closed round: created and opened four months ago, applications
-// drafted and submitted while it was open, one screened out after it closed, the closure
-// recorded by the manager, and then its assessment (assessment.go).
+// smallSparks runs the closed round, in the programme last year's round began: created and
+// opened four months ago, applications drafted and submitted while it was open, one
+// screened out after it closed, the closure recorded by the manager, and then its
+// assessment (assessment.go).
 func (s *seeder) smallSparks(ctx context.Context) error {
 	s.clock.at(130 * day)
-	r, err := s.programmeAndRound(ctx, smallSparksProgramme, smallSparksRound(s.base))
+	r, err := s.programmeAndRound(ctx, smallSparksProgramme, smallSparksRound(s.base, 120*day, 30*day))
 	if err != nil {
 		return err
 	}
@@ -244,13 +255,19 @@ func (s *seeder) sideBySide(ctx context.Context) error {
 	return s.applications(ctx, "sbs", 0)
 }
 
+// programmeAndRound creates a round in programme p, creating p first unless an earlier
+// round did.
 func (s *seeder) programmeAndRound(ctx context.Context, p round.Programme, d round.Definition) (round.Round, error) {
-	prog, err := s.svc.Rounds.CreateProgramme(ctx, s.manager, round.ProgrammeInput{Name: &p.Name, Description: &p.Description})
-	if err != nil {
-		return round.Round{}, fmt.Errorf("demo programme %q: %w", p.Name, err)
+	progID, ok := s.programmes[p.Name]
+	if !ok {
+		prog, err := s.svc.Rounds.CreateProgramme(ctx, s.manager, round.ProgrammeInput{Name: &p.Name, Description: &p.Description})
+		if err != nil {
+			return round.Round{}, fmt.Errorf("demo programme %q: %w", p.Name, err)
+		}
+		progID, s.programmes[p.Name] = prog.ID, prog.ID
+		s.res.Programmes++
 	}
-	s.res.Programmes++
-	r, err := s.svc.Rounds.CreateRound(ctx, s.manager, prog.ID, d)
+	r, err := s.svc.Rounds.CreateRound(ctx, s.manager, progID, d)
 	if err != nil {
 		return round.Round{}, fmt.Errorf("demo round %q: %w", d.Name, err)
 	}
@@ -377,4 +394,23 @@ func (s *seeder) moved(i int, app application.Application) {
 	}
 	s.res.Applications[app.Status]++
 	s.apps[i] = app
+}
+
+// reread reads the round's applications again after a round's move changed their status
+// (the start of assessment, the publication of decisions), keeping the counts, and returns
+// their ids by title.
+func (s *seeder) reread(ctx context.Context, key string) (map[string]string, error) {
+	byTitle := map[string]string{}
+	for i, a := range demoApplications {
+		if a.round != key {
+			continue
+		}
+		app, err := s.svc.Applications.Get(ctx, s.manager, s.apps[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		s.moved(i, app)
+		byTitle[a.title] = app.ID
+	}
+	return byTitle, nil
 }

@@ -16,20 +16,20 @@ type person struct {
 
 // staff are the funder's people: the grants manager first (its account marks the demo).
 var staff = []person{
-	{auth.RoleGrantsManager, "Amara Okafor", ManagerEmail, "runs both programmes: rounds, screening, stats, audit log"},
-	{auth.RoleFinance, "Tomasz Nowak", "finance@example.org", "finance: organisations and bank details needed to pay"},
-	{auth.RolePanelMember, "Bethan Hughes", "panel1@example.org", "Small Sparks panel: assessments submitted and one draft"},
+	{auth.RoleGrantsManager, "Amara Okafor", ManagerEmail, "runs both programmes: rounds, screening, stats, decisions, awards, payment approvals, audit log"},
+	{auth.RoleFinance, "Tomasz Nowak", "finance@example.org", "finance: payments to make and mark paid, the finance sync, bank details needed to pay"},
+	{auth.RolePanelMember, "Bethan Hughes", "panel1@example.org", "Small Sparks panel: assessments submitted (last year's and this year's) and one draft"},
 	{auth.RolePanelMember, "Kwame Mensah", "panel2@example.org", "Small Sparks panel: declared a conflict of interest"},
 }
 
 // applicants are the groups' volunteers.
 var applicants = []person{
 	{auth.RoleApplicant, "Jo Reyes", "applicant@example.org", "owns Riverside Peer Support Circle (a draft) and Northern Lights (asked for more information)"},
-	{auth.RoleApplicant, "Priya Shah", "priya@example.org", "owns Access All Areas and Neurodivergent Makers"},
+	{auth.RoleApplicant, "Priya Shah", "priya@example.org", "owns Access All Areas and Neurodivergent Makers (declined last year, with feedback)"},
 	{auth.RoleApplicant, "Amina Yusuf", "amina@example.org", "owns Sisters Together and Tower Hamlets Tenants' Food Co-op"},
-	{auth.RoleApplicant, "Rhys Morgan", "rhys@example.org", "owns Deaf Futures Collective and Cornwall Sight Loss Walking Group"},
-	{auth.RoleApplicant, "Lucia Ionescu", "lucia@example.org", "owns Roma Women's Voice and Hillside Allotment Friends"},
-	{auth.RoleApplicant, "Callum Fraser", "callum@example.org", "owns Glasgow Mad Pride and Belfast Men's Shed"},
+	{auth.RoleApplicant, "Rhys Morgan", "rhys@example.org", "owns Deaf Futures Collective and Cornwall Sight Loss Walking Group (last year's award accepted, first instalment paid)"},
+	{auth.RoleApplicant, "Lucia Ionescu", "lucia@example.org", "owns Roma Women's Voice and Hillside Allotment Friends (an award offered, waiting for a bank account)"},
+	{auth.RoleApplicant, "Callum Fraser", "callum@example.org", "owns Glasgow Mad Pride and Belfast Men's Shed (last year's award withdrawn at its request)"},
 }
 
 // group is a demo organisation: its owner, extra members and details.
@@ -104,5 +104,6 @@ var groups = []group{
 	11: {owner: "rhys@example.org", details: organisation.Details{
 		Name: "Cornwall Sight Loss Walking Group", LegalForm: organisation.LegalFormUnincorporatedAssociation,
 		UserLed: true, UserLedDescription: "Blind and partially sighted walkers plan every route.",
-		LedBy: ledBy("blind_and_partially_sighted_people"), PublishLedBy: true, AnnualIncome: income(2400), Postcode: "TR1 2HE", Region: "south_west"}},
+		LedBy: ledBy("blind_and_partially_sighted_people"), PublishLedBy: true, AnnualIncome: income(2400), Postcode: "TR1 2HE", Region: "south_west"},
+		bank: &organisation.BankDetails{AccountName: "Cornwall Sight Loss Walking Group", SortCode: "30-90-12", AccountNumber: "24681357", HeldBy: organisation.HeldByOrganisation}},
 }

@@ -83,11 +83,13 @@ func sideBySideRound(base time.Time) round.Definition {
 	}
 }
 
-// smallSparksRound is the closed round: it ran from four months before base to a month
-// before it.
-func smallSparksRound(base time.Time) round.Definition {
-	opens := base.Add(-120 * day).Truncate(day).Add(9 * time.Hour)
-	closes := base.Add(-30 * day).Truncate(day).Add(17 * time.Hour)
+// smallSparksRound is a Small Sparks round that opened opensAgo before base and closed
+// closesAgo before it: this year's (four months ago to a month ago) or last year's. It is
+// named and its references prefixed by the year it opened: rounds opened more than 366
+// days apart never share them.
+func smallSparksRound(base time.Time, opensAgo, closesAgo time.Duration) round.Definition {
+	opens := base.Add(-opensAgo).Truncate(day).Add(9 * time.Hour)
+	closes := base.Add(-closesAgo).Truncate(day).Add(17 * time.Hour)
 	return round.Definition{
 		Name:            fmt.Sprintf("Small Sparks %d", opens.Year()),
 		Description:     "Micro-grants for volunteer-run groups trying something new.",
