@@ -44,7 +44,7 @@ func (s *Server) readyz(c echo.Context) error {
 		retryAfter(c, 5*time.Second)
 		return c.JSON(http.StatusServiceUnavailable, problemOf(c, http.StatusServiceUnavailable, "unavailable", "the server is shutting down"))
 	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Second) // a load balancer needs the answer fast
 	defer cancel()
 	if s.DB == nil || s.DB.Ping(ctx) != nil {
 		retryAfter(c, 5*time.Second)
@@ -95,6 +95,14 @@ var docsAssets = func() http.Handler {
 }()
 
 func (s *Server) docsAsset(c echo.Context) error {
+	// /docs/ is where a browser (or a newcomer typing the address) looks for the docs page.
+	if c.Request().URL.Path == "/docs/" {
+		to := "/docs"
+		if q := c.Request().URL.RawQuery; q != "" {
+			to += "?" + q
+		}
+		return c.Redirect(http.StatusMovedPermanently, to)
+	}
 	// Only files that exist go to the file server, so a miss is a problem document too.
 	name := path.Clean(strings.TrimPrefix(c.Request().URL.Path, "/docs/"))
 	if st, err := fs.Stat(swaggerfiles.FS, name); err != nil || st.IsDir() || !fs.ValidPath(name) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -225,8 +226,19 @@ func isUnavailable(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// A connection closed under a transaction by a Postgres shutdown (found by the fault
+	// tests in reliability/: it was answered 500), a failed connect, and the SQLSTATEs of
+	// connection loss (class 08) and administrator shutdown (57P01–57P03).
+	var connect *pgconn.ConnectError
+	if errors.Is(err, pgconn.ErrConnClosed) || errors.As(err, &connect) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03") {
+		return true
+	}
 	msg := err.Error()
-	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "the database system is shutting down", "the database system is starting up", "terminating connection", "unexpected EOF", "bad connection", "closed pool", "failed to connect", "database is locked"} {
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "the database system is shutting down", "the database system is starting up", "terminating connection", "unexpected EOF", "bad connection", "closed pool", "failed to connect", "database is locked", "conn closed"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
