@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"constellate/internal/auth"
+	"constellate/internal/errs"
 )
 
 // applicationHistory godoc
@@ -50,7 +52,7 @@ func (s *Server) applicationHistory(c echo.Context) error {
 // applicationRevisions godoc
 //
 //	@Summary		An application's submitted revisions, first first
-//	@Description	Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …).
+//	@Description	Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …), with the group's response when it answered a request for more information.
 //	@Tags			applications
 //	@Produce		json
 //	@Security		BearerAuth
@@ -85,7 +87,45 @@ func (s *Server) applicationRevisions(c echo.Context) error {
 			}
 			out.Data[i] = Revision{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title, Summary: r.Summary,
 				RequestedAmount: r.RequestedAmount, Answers: answers, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy,
-				CreatedAt: r.SubmittedAt, UpdatedAt: r.SubmittedAt}
+				Response: r.Response, RequestMessage: r.RequestMessage, CreatedAt: r.SubmittedAt, UpdatedAt: r.SubmittedAt}
+		}
+		return ok(out), nil
+	})
+}
+
+// revisionDiff godoc
+//
+//	@Summary		What changed in a revision, against the one before it
+//	@Description	Revision n against revision n − 1, field by field: title, summary, requested_amount and each answers.<question id> that differs, added, removed or changed, with its value before and after; beside the group's response and the funder's request it answered. Revision 1 has nothing before it (404), nor has a revision the application does not have. Readable by whoever may read the revisions: the applying organisation, grants managers and the panel members assigned to it.
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"application id"
+//	@Param			n	path		int		true	"revision number, 2 or more"	minimum(1)
+//	@Success		200	{object}	RevisionDiff
+//	@Failure		400	{object}	Problem
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Router			/v1/applications/{id}/revisions/{n}/diff [get]
+func (s *Server) revisionDiff(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 || strconv.Itoa(n) != c.Param("n") {
+		return errs.Fields{{Field: "n", Message: "must be a revision number: 1, 2, …"}}.Err(errs.Malformed, "the revision number is not valid")
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		d, err := s.Applications.Diff(ctx, auth.ActorFrom(ctx), id, n)
+		if err != nil {
+			return reply{}, err
+		}
+		out := RevisionDiff{ApplicationID: d.ApplicationID, Number: d.Number, Against: d.Against, SubmittedAt: d.SubmittedAt,
+			Response: d.Response, RequestMessage: d.RequestMessage, Changes: make([]RevisionChange, len(d.Changes))}
+		for i, ch := range d.Changes {
+			out.Changes[i] = RevisionChange{Field: ch.Field, Change: ch.Kind, Before: ch.Before, After: ch.After}
 		}
 		return ok(out), nil
 	})

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,13 +61,15 @@ func (s *Server) createApplication(c echo.Context) error {
 // listApplications godoc
 //
 //	@Summary		List applications, newest first
-//	@Description	Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403).
+//	@Description	Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403). Each application carries its organisation {id, name, legal_form, user_led} and round {id, name}, read in the same query. q finds applications by title, reference or organisation name: every word must appear, ignoring case and accents ("cafe unicode" finds "Café Ünïcode"), on both databases.
 //	@Tags			applications
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			round_id		query		string	false	"only this round's"
 //	@Param			status			query		string	false	"only in this status"	Enums(draft,submitted,more_info_requested,under_assessment,awarded,declined,withdrawn,ineligible)
 //	@Param			organisation_id	query		string	false	"only this organisation's"
+//	@Param			q				query		string	false	"words of the title, reference or organisation name (case and accents ignored; at most 200 characters)"
+//	@Param			submitted_since	query		string	false	"RFC 3339: only applications whose latest submission is at or after it"
 //	@Param			limit			query		int		false	"page size, 1–200"	default(50)
 //	@Param			cursor			query		string	false	"next_cursor from the previous page"
 //	@Success		200				{object}	ApplicationList
@@ -98,8 +101,17 @@ func (s *Server) listApplications(c echo.Context) error {
 
 func applicationFilter(c echo.Context) (application.Filter, error) {
 	f := application.Filter{RoundID: c.QueryParam("round_id"), OrganisationID: c.QueryParam("organisation_id"),
-		Status: application.Status(c.QueryParam("status"))}
+		Status: application.Status(c.QueryParam("status")), Query: c.QueryParam("q")}
 	var bad errs.Fields
+	if v := c.QueryParam("submitted_since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			bad.Add("submitted_since", "must be an RFC 3339 time, e.g. 2025-03-01T09:00:00Z")
+		} else {
+			t = t.UTC()
+			f.SubmittedSince = &t
+		}
+	}
 	if f.RoundID != "" && !ids.Valid(f.RoundID) {
 		bad.Add("round_id", "must be a UUID")
 	}
@@ -154,7 +166,7 @@ func (s *Server) getApplication(c echo.Context) error {
 // patchApplication godoc
 //
 //	@Summary		Save changes to a draft (autosave; applicants of the organisation)
-//	@Description	Allowed while the application is a draft or more information was requested (409 otherwise). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Every answer sent is checked against its question (type, word and length limits, choices, ranges, URL and email formats) and must be a question of the round (422 naming answers.<id>); required answers are checked at submission.
+//	@Description	Allowed while the application is a draft or more information was requested (409 otherwise, and 409 "this round closed on <date>" for a draft once its round has closed, grace period included). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Autosave never loses words: what is sent is stored even when an answer is over its limit or of the wrong shape for its question, or requested_amount is outside the round's min_grant–max_grant, and the 200 response lists every problem in problems [{field, code, message}] (required answers included); submit refuses while any remain. Refused: malformed JSON, null answers and server-owned fields (400); an answer to a question the round does not ask, or a requested_amount below 0 or above 10^18 (422, nothing saved).
 //	@Tags			applications
 //	@Accept			json
 //	@Produce		json
@@ -205,26 +217,94 @@ func (s *Server) patchApplication(c echo.Context) error {
 // submitApplication godoc
 //
 //	@Summary		Submit an application (applicants of the organisation)
-//	@Description	A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
+//	@Description	A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it: 409 "this round closed on <date>" after); an application the funder asked more of may be resubmitted until decisions are published, with a response (required then: what the group changed, or its answer), kept with the new revision and shown on information_request (answered_at). The body is optional on a first submission. Every problem is listed at once (422, as GET /v1/applications/{id}/problems lists them): title, each required answer, each answer's shape and limits, each eligibility rule not met (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision. Submitting again answers 409 "this application was already submitted on <date>".
 //	@Tags			applications
+//	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id				path		string	true	"application id"
-//	@Param			If-Match		header		string	false	"the ETag last read"
-//	@Param			Idempotency-Key	header		string	false	"retry safely"
+//	@Param			id				path		string			true	"application id"
+//	@Param			If-Match		header		string			false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string			false	"retry safely"
+//	@Param			body			body		SubmitRequest	false	"the response to the funder's request (resubmissions)"
 //	@Success		200				{object}	Application
 //	@Header			200				{string}	ETag	"the application's new version"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem	"not a draft, or the round is not accepting submissions"
+//	@Failure		409				{object}	Problem	"already submitted, or the round is not accepting submissions"
 //	@Failure		412				{object}	Problem
+//	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem
 //	@Router			/v1/applications/{id}/submit [post]
 func (s *Server) submitApplication(c echo.Context) error {
-	return s.applicationAction(c, nil, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
-		return s.Applications.Submit(ctx, actor, id, match)
+	var req SubmitRequest
+	return s.applicationAction(c, &req, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.SubmitWithResponse(ctx, actor, id, req.Response, match)
+	})
+}
+
+// reinstateApplication godoc
+//
+//	@Summary		Reverse an ineligible decision (grants managers)
+//	@Description	From ineligible back to submitted — or on to under_assessment when the round's assessment has started — with the reason the group reads in the history (required). Refused (409) once the round's decisions are published. Audited as application.reinstated.
+//	@Tags			applications
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string				true	"application id"
+//	@Param			If-Match		header		string				false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string				false	"retry safely"
+//	@Param			body			body		ReinstateRequest	true	"why (the group reads it)"
+//	@Success		200				{object}	Application
+//	@Header			200				{string}	ETag	"the application's new version"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		412				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/applications/{id}/reinstate [post]
+func (s *Server) reinstateApplication(c echo.Context) error {
+	var req ReinstateRequest
+	return s.applicationAction(c, &req, func(ctx context.Context, actor auth.Actor, id string, match *int64) (application.Application, error) {
+		return s.Applications.Reinstate(ctx, actor, id, req.Reason, match)
+	})
+}
+
+// applicationProblems godoc
+//
+//	@Summary		What is left to do before an application can be submitted
+//	@Description	Every problem, as a submission would list them, without submitting: each answer's shape and limits, required answers missing, eligibility rules not met, the title, requested_amount against the round's min_grant–max_grant. submittable says whether it could be submitted now; blocker says why not whatever its content (already submitted, the round closed, decisions made). Readable by the applying organisation and grants managers.
+//	@Tags			applications
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param		id	path		string	true	"application id"
+//	@Success	200	{object}	ApplicationProblems
+//	@Failure	400	{object}	Problem
+//	@Failure	401	{object}	Problem
+//	@Failure	403	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Router		/v1/applications/{id}/problems [get]
+func (s *Server) applicationProblems(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.respond(c, func(ctx context.Context) (reply, error) {
+		r, err := s.Applications.Readiness(ctx, auth.ActorFrom(ctx), id)
+		if err != nil {
+			return reply{}, err
+		}
+		out := ApplicationProblems{ApplicationID: r.Application.ID, Status: string(r.Application.Status), Submittable: r.Submittable,
+			Problems: problemsResponse(r.Application.Problems)}
+		if r.Blocker != "" {
+			b := r.Blocker
+			out.Blocker = &b
+		}
+		return ok(out), nil
 	})
 }
 

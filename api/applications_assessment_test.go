@@ -51,7 +51,8 @@ func TestStartAssessmentMovesSubmittedApplications(t *testing.T) {
 		}
 
 		// The group answers the request: its resubmission joins the assessment.
-		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + asked + "/submit", Token: w.stranger.Token}).Map(t)
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + asked + "/submit", Token: w.stranger.Token,
+			Body: map[string]any{"response": "The budget is in the summary now."}}).Map(t)
 		if r["status"] != "under_assessment" || r["revision"] != float64(2) {
 			t.Fatalf("resubmission during assessment: status %v revision %v, want under_assessment, 2", r["status"], r["revision"])
 		}

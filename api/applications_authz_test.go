@@ -22,6 +22,11 @@ func applicationsMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
 	body["title"] = canary
 	env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + sub, Token: w.owner.Token, Body: body})
 	env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + sub + "/submit", Token: w.owner.Token})
+	// Asked for more and resubmitted: revision 2, whose diff the matrix reads.
+	env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + sub + "/request-info", Token: w.manager.Token,
+		Body: map[string]any{"message": "Tell us more."}})
+	env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: "/v1/applications/" + sub + "/submit", Token: w.owner.Token,
+		Body: map[string]any{"response": "Here it is."}})
 	second := w.openRound(t, nil)
 	draft := w.draft(t, w.owner, second, w.orgID)["id"].(string)
 	app, long := "/v1/applications/"+sub, strings.Repeat("x", 5001)
@@ -34,7 +39,12 @@ func applicationsMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
 			{Route: "GET /v1/applications/:id", Path: app, Want: []int{401, 200, 200, 404, 404, 404, 200, 403, 403}},
 			{Route: "GET /v1/applications/:id/history", Path: app + "/history", Want: []int{401, 200, 200, 404, 403, 403, 200, 403, 403}},
 			{Route: "GET /v1/applications/:id/revisions", Path: app + "/revisions", Want: []int{401, 200, 200, 404, 404, 404, 200, 403, 403}},
-			{Route: "PATCH /v1/applications/:id", Name: "draft, too long", Path: "/v1/applications/" + draft, Body: map[string]any{"title": strings.Repeat("t", 201)},
+			{Route: "GET /v1/applications/:id/revisions/:n/diff", Path: app + "/revisions/2/diff", Want: []int{401, 200, 200, 404, 404, 404, 200, 403, 403}},
+			{Route: "GET /v1/applications/:id/problems", Path: app + "/problems", Want: []int{401, 200, 200, 404, 403, 403, 200, 403, 403}},
+			{Route: "POST /v1/applications/:id/reinstate", Name: "not ineligible", Path: app + "/reinstate", Body: map[string]any{"reason": "x"},
+				Want: []int{401, 403, 403, 403, 403, 403, 409, 403, 403}},
+			{Route: "PATCH /v1/applications/:id", Name: "draft, an unknown question", Path: "/v1/applications/" + draft,
+				Body: map[string]any{"title": strings.Repeat("t", 201), "answers": map[string]any{"nope": "x"}},
 				Want: []int{401, 422, 422, 404, 403, 403, 403, 403, 403}},
 			{Route: "PATCH /v1/applications/:id", Name: "submitted", Path: app, Body: map[string]any{"title": "x"},
 				Want: []int{401, 409, 409, 404, 403, 403, 403, 403, 403}},

@@ -8,8 +8,8 @@ import (
 	"constellate/api/apitest"
 )
 
-// TestRoundStats: counts by status, totals, and reach by led_by and region, with every
-// count from 1 to 4 shown as "<5".
+// TestRoundStats: exact counts by status and totals for managers, and reach by led_by and
+// region with every count from 1 to 4 shown as "<5" and a not_stated bucket in each.
 func TestRoundStats(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAppWorld(t, env)
@@ -35,12 +35,12 @@ func TestRoundStats(t *testing.T) {
 		r.Decode(t, &got)
 		_ = json.Unmarshal([]byte(`{
 			"round_id": "`+w.roundID+`", "currency": "GBP", "budget": 1000000,
-			"counts": {"draft": "<5", "submitted": 6, "more_info_requested": "<5", "under_assessment": 0,
-			           "awarded": 0, "declined": 0, "withdrawn": "<5", "ineligible": 0},
+			"counts": {"draft": 1, "submitted": 6, "more_info_requested": 1, "under_assessment": 0,
+			           "awarded": 0, "declined": 0, "withdrawn": 1, "ineligible": 0},
 			"total": 9, "requested_total": 1750000, "awarded_total": 0, "budget_left": 1000000,
-			"reach": {"applications": {"led_by": {"disabled_people": 7, "women_and_girls": "<5"},
+			"reach": {"applications": {"led_by": {"disabled_people": 7, "women_and_girls": "<5", "not_stated": 0},
 			                           "region": {"london": 6, "not_stated": "<5"}},
-			          "awards": {"led_by": {}, "region": {}}}}`), &want)
+			          "awards": {"led_by": {"not_stated": 0}, "region": {"not_stated": 0}}}}`), &want)
 		gb, _ := json.Marshal(got)
 		wb, _ := json.Marshal(want)
 		if string(gb) != string(wb) {

@@ -159,13 +159,19 @@ func TestApplicationJourney(t *testing.T) {
 		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token, Body: map[string]any{"message": " "}})
 		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/request-info", Token: w.manager.Token,
 			Body: map[string]any{"message": "Please tell us who runs the cafés."}}).Map(t)
-		if a["status"] != "more_info_requested" {
-			t.Fatalf("after request-info: %v", a["status"])
+		ir, _ := a["information_request"].(map[string]any)
+		if a["status"] != "more_info_requested" || ir["message"] != "Please tell us who runs the cafés." || ir["answered_at"] != nil {
+			t.Fatalf("after request-info: %v %v", a["status"], ir)
 		}
 		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: path, Token: w.member.Token,
 			Body: map[string]any{"answers": map[string]any{"about": "Members run the cafés together."}}})
-		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.member.Token}).Map(t)
-		if a["status"] != "submitted" || a["reference"] != ref || a["revision"] != float64(2) {
+		// A resubmission answers the funder: the response is required, then kept.
+		env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.member.Token})
+		a = env.Expect(t, http.StatusOK, apitest.Req{Method: "POST", Path: path + "/submit", Token: w.member.Token,
+			Body: map[string]any{"response": "Members take turns to run them."}}).Map(t)
+		ir, _ = a["information_request"].(map[string]any)
+		if a["status"] != "submitted" || a["reference"] != ref || a["revision"] != float64(2) ||
+			ir["response"] != "Members take turns to run them." || ir["answered_at"] == nil {
 			t.Fatalf("resubmitted = %v", a)
 		}
 
@@ -174,8 +180,9 @@ func TestApplicationJourney(t *testing.T) {
 			t.Fatalf("revisions = %v", revs)
 		}
 		r1, r2 := revs[0].(map[string]any), revs[1].(map[string]any)
-		if r1["number"] != float64(1) || r1["answers"].(map[string]any)["about"] != "We meet weekly." ||
-			r2["number"] != float64(2) || r2["answers"].(map[string]any)["about"] != "Members run the cafés together." {
+		if r1["number"] != float64(1) || r1["answers"].(map[string]any)["about"] != "We meet weekly." || r1["response"] != "" ||
+			r2["number"] != float64(2) || r2["answers"].(map[string]any)["about"] != "Members run the cafés together." ||
+			r2["response"] != "Members take turns to run them." || r2["request_message"] != "Please tell us who runs the cafés." {
 			t.Errorf("revisions differ from what was submitted: %v / %v", r1, r2)
 		}
 

@@ -67,7 +67,7 @@ func tokenResponse(s identity.Session) TokenResponse {
 //
 //	@Summary		Create an applicant account
 //	@Description	Anyone may register as an applicant. Staff, panel and finance accounts come from invitations.
-//	@Description	Limited to 20 registrations per hour per client IP (429 with Retry-After).
+//	@Description	Limited per client IP (by default 60 registrations per hour; CONSTELLATE_RATE_LIMITS; 429 with Retry-After).
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
@@ -99,8 +99,12 @@ func (s *Server) register(c echo.Context) error {
 // login godoc
 //
 //	@Summary		Sign in with email and password
-//	@Description	Limited to 10 attempts per minute per client IP, and 5 failed passwords per 15 minutes per
-//	@Description	account (429 with Retry-After). The refresh token is single use: spend it at /v1/auth/refresh.
+//	@Description	Only failures are counted, so successful sign-ins are never refused (a workshop of groups on one
+//	@Description	venue's network signs in freely). By default 100 failed logins per 15 minutes per client IP, and 5
+//	@Description	per account per client IP: past either, that IP's attempts (at that account) answer 429 with
+//	@Description	Retry-After whatever the password, while the account's holder elsewhere is unaffected; the right
+//	@Description	password clears the account's count. CONSTELLATE_RATE_LIMITS changes the limits. The refresh token
+//	@Description	is single use: spend it at /v1/auth/refresh.
 //	@Tags			auth
 //	@Accept		json
 //	@Produce	json
@@ -112,14 +116,11 @@ func (s *Server) register(c echo.Context) error {
 //	@Failure	429		{object}	Problem
 //	@Router		/v1/auth/login [post]
 func (s *Server) login(c echo.Context) error {
-	if err := s.rateLimit(c, identity.LimitLogin); err != nil {
-		return err
-	}
 	var req LoginRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.Identity.Login(c.Request().Context(), req.Email, req.Password)
+	sess, err := s.Identity.Login(withClient(c), req.Email, req.Password)
 	if err != nil {
 		return withRetryAfter(c, err)
 	}

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 
 	"github.com/labstack/echo/v4"
 
+	"constellate/internal/config"
 	"constellate/internal/errs"
 	"constellate/internal/identity"
 )
@@ -14,7 +16,22 @@ import (
 // connection's address unless CONSTELLATE_TRUSTED_PROXIES names the proxy in front, so a
 // client cannot pick its own key with X-Forwarded-For.
 func (s *Server) rateLimit(c echo.Context, l identity.Limit) error {
-	return withRetryAfter(c, s.Identity.Allow(l, limitKey(c.RealIP())))
+	return withRetryAfter(c, s.Identity.Allow(c.Request().Context(), l, limitKey(c.RealIP())))
+}
+
+// withClient is the request's context carrying the client's rate-limit key, by which the
+// identity service counts failed logins and wrong current passwords.
+func withClient(c echo.Context) context.Context {
+	return identity.WithClient(c.Request().Context(), limitKey(c.RealIP()))
+}
+
+// identityRates turns CONSTELLATE_RATE_LIMITS (by name) into the identity service's rates.
+func identityRates(in map[string]config.RateLimit) map[identity.Limit]identity.Rate {
+	out := make(map[identity.Limit]identity.Rate, len(in))
+	for name, r := range in {
+		out[identity.Limit(name)] = identity.Rate{Max: r.Max, Window: r.Window}
+	}
+	return out
 }
 
 // limitKey is the rate-limit key of a client address: an IPv4 address as is, an IPv6 address

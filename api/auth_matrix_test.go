@@ -26,8 +26,8 @@ func identityMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
 	uniq := 0
 	next := func() string { uniq++; return strconv.Itoa(uniq) }
 	// Each cell of a rate-limited route comes from its own address (the test server trusts
-	// loopback as a proxy), so a column added later never meets the per-IP limits (10 logins
-	// a minute): those are tested in auth_limits_test.go.
+	// loopback as a proxy), so a column added later never meets the per-IP limits: those are
+	// tested in auth_limits_test.go.
 	fromNewIP := func(r *apitest.Req) { r.Header["X-Forwarded-For"] = "198.51.100." + next() }
 	fresh := func(body func() any) func(r *apitest.Req) {
 		return func(r *apitest.Req) { fromNewIP(r); r.Body = body() }

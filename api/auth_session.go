@@ -109,8 +109,8 @@ func (s *Server) logoutAll(c echo.Context) error {
 //
 //	@Summary		Change your password
 //	@Description	Checks the current password, then ends every session (refresh tokens revoked, access tokens
-//	@Description	dead) and returns a new session for the caller. Wrong current passwords count towards the
-//	@Description	account's limit of 5 failures per 15 minutes (429 with Retry-After).
+//	@Description	dead) and returns a new session for the caller. Wrong current passwords count as failed logins
+//	@Description	to the account from this client IP (login_account: by default 5 per 15 minutes; 429 with Retry-After).
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
@@ -130,7 +130,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.Identity.ChangePassword(c.Request().Context(), auth.ActorFrom(c.Request().Context()), req.CurrentPassword, req.NewPassword)
+	sess, err := s.Identity.ChangePassword(withClient(c), auth.ActorFrom(c.Request().Context()), req.CurrentPassword, req.NewPassword)
 	if err != nil {
 		return withRetryAfter(c, err)
 	}

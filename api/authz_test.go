@@ -15,10 +15,13 @@ import (
 var matrices = map[string]func(t *testing.T, env *apitest.Env) apitest.Matrix{
 	"identity":              identityMatrix,
 	"organisations":         organisationMatrix,
+	"group invitations":     invitationMatrix,
 	"programmes and rounds": roundsMatrix,
 	"applications":          applicationsMatrix,
 	"assessment":            assessmentMatrix,
+	"awards":                awardsMatrix,
 	"system":                systemMatrix,
+	"open data":             exportMatrix,
 }
 
 // cast plays apitest.StandardActors against w: the owner and the member of w.orgID, the

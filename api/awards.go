@@ -242,8 +242,9 @@ func (s *Server) withdrawAward(c echo.Context) error {
 // awardAgreement godoc
 //
 //	@Summary		The grant agreement, as plain text or PDF (its group, grants managers, finance)
-//	@Description	Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text.
+//	@Description	Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text. Errors are problem documents (application/problem+json).
 //	@Tags			awards
+//	@Produce		json
 //	@Produce		plain
 //	@Produce		application/pdf
 //	@Security		BearerAuth

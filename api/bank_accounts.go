@@ -16,12 +16,17 @@ import (
 
 // BankAccountRequest gives or replaces an organisation's bank account.
 type BankAccountRequest struct {
-	AccountName       string `json:"account_name" validate:"required" example:"Hillside Peer Support"`
-	SortCode          string `json:"sort_code" validate:"required" example:"12-34-56"`
-	AccountNumber     string `json:"account_number" validate:"required" example:"12345678"`
-	HeldBy            string `json:"held_by" validate:"required" enums:"organisation,host_organisation"`
+	AccountName   string `json:"account_name" validate:"required" example:"Hillside Peer Support"`
+	SortCode      string `json:"sort_code" validate:"required" example:"12-34-56"`
+	AccountNumber string `json:"account_number" validate:"required" example:"12345678"`
+	HeldBy        string `json:"held_by" validate:"required" enums:"organisation,host_organisation"`
+	// With held_by host_organisation: host_name, and any one of host_charity_number,
+	// host_company_number or host_description (CICs, churches and community associations
+	// host groups too).
 	HostName          string `json:"host_name" example:"Leeds Community Foundation"`
 	HostCharityNumber string `json:"host_charity_number" example:"1096892"`
+	HostCompanyNumber string `json:"host_company_number" example:"SC123456"`
+	HostDescription   string `json:"host_description" example:"St Mark's Church, Harehills, which holds our money"`
 } // @name BankAccountRequest
 
 // BankAccountResponse is a bank account: in full to finance, masked (masked: true,
@@ -35,6 +40,8 @@ type BankAccountResponse struct {
 	HeldBy            string     `json:"held_by" enums:"organisation,host_organisation"`
 	HostName          string     `json:"host_name"`
 	HostCharityNumber string     `json:"host_charity_number"`
+	HostCompanyNumber string     `json:"host_company_number"`
+	HostDescription   string     `json:"host_description"`
 	Masked            bool       `json:"masked"`
 	ChangedAt         time.Time  `json:"changed_at"`
 	CoolingOffUntil   *time.Time `json:"cooling_off_until" extensions:"x-nullable"`
@@ -45,13 +52,13 @@ type BankAccountResponse struct {
 func bankAccountResponse(a organisation.BankAccount) BankAccountResponse {
 	return BankAccountResponse{ID: a.ID, OrganisationID: a.OrganisationID, AccountName: a.AccountName, SortCode: a.SortCode,
 		AccountNumber: a.AccountNumber, HeldBy: string(a.HeldBy), HostName: a.HostName, HostCharityNumber: a.HostCharityNumber,
-		Masked: a.Masked, ChangedAt: a.ChangedAt, CoolingOffUntil: a.CoolingOffUntil, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		HostCompanyNumber: a.HostCompanyNumber, HostDescription: a.HostDescription, Masked: a.Masked, ChangedAt: a.ChangedAt, CoolingOffUntil: a.CoolingOffUntil, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 // putBankAccount godoc
 //
 //	@Summary		Give or replace the bank account (owners)
-//	@Description	Stored encrypted. The response is masked. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.
+//	@Description	Stored encrypted. The response is masked. An account held by a host organisation (held_by host_organisation: an unincorporated group paid through a named host) needs host_name and any one of host_charity_number, host_company_number or host_description (CICs, churches and community associations host groups too); with held_by organisation the host fields must be empty. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.
 //	@Tags			organisations
 //	@Accept			json
 //	@Produce		json
@@ -85,7 +92,8 @@ func (s *Server) putBankAccount(c echo.Context) error {
 	return s.respond(c, func(ctx context.Context) (reply, error) {
 		a, err := s.Organisations.SetBankAccount(ctx, auth.ActorFrom(ctx), id, match, organisation.BankDetails{
 			AccountName: req.AccountName, SortCode: req.SortCode, AccountNumber: req.AccountNumber,
-			HeldBy: organisation.HeldBy(req.HeldBy), HostName: req.HostName, HostCharityNumber: req.HostCharityNumber})
+			HeldBy: organisation.HeldBy(req.HeldBy), HostName: req.HostName, HostCharityNumber: req.HostCharityNumber,
+			HostCompanyNumber: req.HostCompanyNumber, HostDescription: req.HostDescription})
 		if err != nil {
 			return reply{}, err
 		}

@@ -159,3 +159,57 @@ func TestBankAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestBankAccountHosts: an account held by a host organisation names the host and any one
+// of a charity number, a company number or a description (CICs, churches and community
+// associations host groups too); each given one is checked; an account held by the group
+// itself takes no host fields. Finance reads the host back in full.
+func TestBankAccountHosts(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		owner, fin := env.Applicant(), env.Finance()
+		org := mustCreateOrg(t, env, owner, map[string]any{"name": "Tuesday Walkers"})["id"].(string)
+		path := "/v1/organisations/" + org + "/bank-account"
+		hosted := func(extra map[string]any) map[string]any {
+			b := map[string]any{"account_name": "St Mark's re Tuesday Walkers", "sort_code": "65-43-21", "account_number": "33334444",
+				"held_by": "host_organisation", "host_name": "St Mark's Church, Harehills"}
+			for k, v := range extra {
+				b[k] = v
+			}
+			return b
+		}
+		for _, c := range []struct {
+			body   map[string]any
+			fields []string
+		}{
+			{hosted(nil), []string{"host_charity_number"}},
+			{hosted(map[string]any{"host_name": ""}), []string{"host_charity_number", "host_name"}},
+			{hosted(map[string]any{"host_charity_number": "12"}), []string{"host_charity_number"}},
+			{hosted(map[string]any{"host_company_number": "ABC"}), []string{"host_company_number"}},
+			{hosted(map[string]any{"host_description": strings.Repeat("x", 2001)}), []string{"host_description"}},
+			{map[string]any{"account_name": "Walkers", "sort_code": "654321", "account_number": "33334444", "held_by": "organisation",
+				"host_company_number": "SC123456", "host_description": "a church"}, []string{"host_company_number", "host_description"}},
+		} {
+			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Body: c.body})
+			if got := fieldNames(t, r); !reflect.DeepEqual(got, c.fields) {
+				t.Fatalf("%v: fields %v, want %v", c.body, got, c.fields)
+			}
+		}
+		// A church with neither number, described.
+		desc := "St Mark's Church, Harehills: the parish church that holds our money"
+		r := env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token,
+			Body: hosted(map[string]any{"host_description": "  " + desc + " "})}).Map(t)
+		if r["host_description"] != desc || r["host_company_number"] != "" || r["host_charity_number"] != "" || r["masked"] != true {
+			t.Fatalf("described host: %v", r)
+		}
+		// A CIC, by its company number (normalised).
+		r = env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPut, Path: path, Token: owner.Token, Header: map[string]string{"If-Match": `"1"`},
+			Body: hosted(map[string]any{"host_name": "Harehills Community CIC", "host_company_number": "sc 123456"})}).Map(t)
+		if r["host_company_number"] != "SC123456" || r["host_description"] != "" {
+			t.Fatalf("company host: %v", r)
+		}
+		full := env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: path, Token: fin.Token}).Map(t)
+		if full["host_name"] != "Harehills Community CIC" || full["host_company_number"] != "SC123456" || full["account_number"] != "33334444" {
+			t.Fatalf("finance's view: %v", full)
+		}
+	})
+}

@@ -26,4 +26,5 @@ func subscribe(bus *event.Bus, s Services) {
 	// A replaced bank account sends approved payments back to scheduled: they must be
 	// approved again, after the cooling-off period, against the new account.
 	bus.Subscribe(event.BankAccountReplaced, "award.BankChanged", s.Awards.BankChanged)
+	bus.Subscribe(event.OrganisationUpdated, "application.OrganisationRenamed", s.Applications.OrganisationRenamed) // a rename refreshes its applications' search text
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // MemberRequest adds an existing applicant account to an organisation, named by email or
-// by user_id (exactly one).
+// by user_id (exactly one). Owners name people by user_id only (by email, they invite).
 type MemberRequest struct {
 	Email          string `json:"email" example:"alex@example.org"`
 	UserID         string `json:"user_id"`
@@ -82,8 +82,8 @@ func (s *Server) listMembers(c echo.Context) error {
 
 // addMember godoc
 //
-//	@Summary		Add a member (owners)
-//	@Description	Adds an existing applicant account, named by email or user_id, as owner or member (default member). An account that is not found answers 422 naming the field; someone already a member answers 409.
+//	@Summary		Add a member directly (grants managers; owners by user id)
+//	@Description	Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.
 //	@Tags			organisations
 //	@Accept			json
 //	@Produce		json
@@ -109,7 +109,7 @@ func (s *Server) addMember(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		m, err := s.Organisations.AddMember(ctx, auth.ActorFrom(ctx), id, organisation.NewMember{
+		m, err := s.Organisations.DirectAdd(ctx, auth.ActorFrom(ctx), id, organisation.NewMember{
 			Email: req.Email, UserID: req.UserID, Role: organisation.MembershipRole(req.MembershipRole)})
 		if err != nil {
 			return reply{}, err

@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -27,41 +29,58 @@ func memberIDs(t *testing.T, env *apitest.Env, org string, as apitest.User) map[
 
 func TestMembers(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
-		owner, alex, sam := env.Applicant(), env.Applicant(), env.Applicant()
+		owner, alex, sam, mgr := env.Applicant(), env.Applicant(), env.Applicant(), env.Manager()
 		org := mustCreateOrg(t, env, owner, map[string]any{"name": "Hillside"})["id"].(string)
 		path := "/v1/organisations/" + org + "/members"
 
-		// Add by email (default role member) and by user_id as an owner.
-		r := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
+		// An owner adds someone directly only by the user id they were given; naming an email
+		// they are told to invite instead, whether or not the email has an account.
+		var refusals []string
+		for _, email := range []string{alex.Email, "nobody-at-all@example.org"} {
+			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": email}})
+			if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{"email"}) {
+				t.Fatalf("owner by email: fields %v", got)
+			}
+			refusals = append(refusals, problemWithoutInstance(t, r))
+		}
+		if refusals[0] != refusals[1] {
+			t.Fatalf("an owner's direct add by email tells an account apart from none:\n%s\n%s", refusals[0], refusals[1])
+		}
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
+		// A grants manager adds by email (default role member).
+		r := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"email": strings.ToUpper(alex.Email)}})
 		m := r.Map(t)
 		if m["user_id"] != alex.ID || m["membership_role"] != "member" || m["email"] != alex.Email || m["name"] != alex.Name ||
 			r.Header.Get("Location") != path+"/"+alex.ID {
 			t.Fatalf("added: %v (Location %q)", m, r.Header.Get("Location"))
 		}
-		env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
 		want := map[string]string{owner.ID: "owner", alex.ID: "member", sam.ID: "owner"}
 		if got := memberIDs(t, env, org, alex); !reflect.DeepEqual(got, want) {
 			t.Fatalf("members %v, want %v", got, want)
 		}
-		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": alex.Email}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": alex.ID}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"email": alex.Email}})
 
 		// Not found (or not an applicant account) → 422 naming the field used.
 		for _, c := range []struct {
+			as    apitest.User
 			body  map[string]any
 			field string
 		}{
-			{map[string]any{"email": "nobody@example.org"}, "email"},
-			{map[string]any{"email": env.Manager().Email}, "email"},
-			{map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
-			{map[string]any{"user_id": "not-a-uuid"}, "user_id"},
-			{map[string]any{}, "email"},
+			{mgr, map[string]any{"email": "nobody@example.org"}, "email"},
+			{mgr, map[string]any{"email": env.Manager().Email}, "email"},
+			{mgr, map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
+			{owner, map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
+			{owner, map[string]any{"user_id": env.Panel().ID}, "user_id"},
+			{owner, map[string]any{"user_id": "not-a-uuid"}, "user_id"},
+			{owner, map[string]any{}, "email"},
 		} {
-			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: c.body})
+			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: c.as.Token, Body: c.body})
 			if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{c.field}) {
 				t.Fatalf("%v: fields %v, want [%s]", c.body, got, c.field)
 			}
 		}
-		r = env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token,
+		r = env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token,
 			Body: map[string]any{"email": alex.Email, "user_id": alex.ID, "membership_role": "admin"}})
 		if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{"membership_role", "user_id"}) {
 			t.Fatalf("fields %v", got)
@@ -91,7 +110,8 @@ func TestMembers(t *testing.T) {
 		env.Expect(t, http.StatusNoContent, apitest.Req{Method: http.MethodDelete, Path: path + "/" + owner.ID, Token: owner.Token})
 		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodDelete, Path: path + "/" + sam.ID, Token: sam.Token})
 
-		want2 := []string{"organisation.created", "membership.added", "membership.added", "membership.removed", "membership.removed", "membership.added", "membership.removed"}
+		want2 := []string{"organisation.created", "membership.added", "membership.added", "membership.removed", "membership.removed",
+			"organisation_invitation.created", "organisation_invitation.accepted", "membership.added", "membership.removed"}
 		if got := auditActions(t, env, org); !reflect.DeepEqual(got, want2) {
 			t.Fatalf("audit %v", got)
 		}
@@ -133,4 +153,18 @@ func TestLastOwnerRace(t *testing.T) {
 			t.Fatalf("%d owners left, want 1", owners)
 		}
 	})
+}
+
+// problemWithoutInstance is a problem document without the members that differ by request
+// (request_id, instance), for comparing two answers.
+func problemWithoutInstance(t *testing.T, r *apitest.Response) string {
+	t.Helper()
+	m := r.Map(t)
+	delete(m, "request_id")
+	delete(m, "instance")
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

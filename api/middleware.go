@@ -48,6 +48,98 @@ func requestID(c echo.Context) string {
 	return id
 }
 
+// headAsGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2), so the route table
+// stays the one list of routes. It must be the first Pre middleware: Echo routes on the
+// request the server handed it, so that request becomes a GET, and everything after —
+// routing, handlers, the error handler — answers a GET. The response writer discards the
+// body and sends the GET's status and headers, with the Content-Length the GET's body has
+// (unless the handler flushed early), as RFC 9110 allows; before it writes them the
+// server's request is a HEAD again, so net/http sends no body either. The logs and
+// metrics say HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Method != http.MethodHead {
+			return next(c)
+		}
+		req.Method = http.MethodGet
+		c.Set(headRequestKey, true)
+		w := &headWriter{ResponseWriter: c.Response().Writer, req: req}
+		c.Response().Writer = w
+		err := next(c)
+		if err != nil {
+			c.Error(err) // through the headWriter too
+		}
+		w.finish()
+		return nil
+	}
+}
+
+const headRequestKey = "head_request"
+
+// method is the request's method as the client sent it (HEAD answered as a GET included).
+func method(c echo.Context) string {
+	if head, _ := c.Get(headRequestKey).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request().Method
+}
+
+// headWriter holds back the status line until the handler has finished, counting the body
+// it discards, so it can send the Content-Length a GET would have had.
+type headWriter struct {
+	http.ResponseWriter
+	req     *http.Request // the server's own request, made a HEAD again before the headers go
+	status  int
+	n       int64
+	flushed bool
+}
+
+func (w *headWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *headWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// Flush sends the headers now (without Content-Length): a streaming handler flushes.
+func (w *headWriter) Flush() {
+	if !w.flushed {
+		w.flushed = true
+		w.req.Method = http.MethodHead
+		w.ResponseWriter.WriteHeader(w.statusOr200())
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *headWriter) statusOr200() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func (w *headWriter) finish() {
+	w.req.Method = http.MethodHead
+	if w.flushed {
+		return
+	}
+	h := w.ResponseWriter.Header()
+	if h.Get("Content-Length") == "" && h.Get("Transfer-Encoding") == "" && w.n > 0 {
+		h.Set("Content-Length", strconv.FormatInt(w.n, 10))
+	}
+	w.ResponseWriter.WriteHeader(w.statusOr200())
+}
+
 // recoverMiddleware turns a panic into a logged bare 500 problem.
 func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
@@ -80,14 +172,14 @@ func (s *Server) observeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		d := time.Since(start)
-		s.metrics.observe(route, c.Request().Method, status, d)
+		s.metrics.observe(route, method(c), status, d)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Request().Method),
+			slog.String("method", method(c)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size),

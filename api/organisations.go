@@ -64,7 +64,16 @@ type OrganisationResponse struct {
 	ContactEmail       string    `json:"contact_email"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+	// Warnings, on the responses to a create or a change only: advice about a change that
+	// was made anyway, such as a name another group already has.
+	Warnings []WarningResponse `json:"warnings,omitempty"`
 } // @name Organisation
+
+// WarningResponse is advice about a change that succeeded anyway.
+type WarningResponse struct {
+	Field   string `json:"field" example:"name"`
+	Message string `json:"message" example:"another group is already called this (or something very like it)…"`
+} // @name Warning
 
 // OrganisationList is a page of organisations.
 type OrganisationList struct {
@@ -133,10 +142,23 @@ func organisationResponse(o organisation.Organisation) OrganisationResponse {
 		Website: o.Website, ContactEmail: o.ContactEmail, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
+// withWarnings is o's response with the warnings about it (a name another group has).
+func (s *Server) withWarnings(ctx context.Context, actor auth.Actor, o organisation.Organisation) (OrganisationResponse, error) {
+	resp := organisationResponse(o)
+	ws, err := s.Organisations.NameWarnings(ctx, actor, o)
+	if err != nil {
+		return resp, err
+	}
+	for _, w := range ws {
+		resp.Warnings = append(resp.Warnings, WarningResponse{Field: w.Field, Message: w.Message})
+	}
+	return resp, nil
+}
+
 // createOrganisation godoc
 //
 //	@Summary		Create an organisation (applicants)
-//	@Description	The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once.
+//	@Description	The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once. When another group already has the name (compared without case, spacing or punctuation), the organisation is still created and the response carries warnings: [{field: "name", message}] — never which group it is. If the group already exists, one of its owners invites you instead (POST /v1/organisations/{id}/invitations).
 //	@Tags			organisations
 //	@Accept			json
 //	@Produce		json
@@ -156,11 +178,16 @@ func (s *Server) createOrganisation(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		o, err := s.Organisations.Create(ctx, auth.ActorFrom(ctx), req.details())
+		actor := auth.ActorFrom(ctx)
+		o, err := s.Organisations.Create(ctx, actor, req.details())
 		if err != nil {
 			return reply{}, err
 		}
-		return created("/v1/organisations/"+o.ID, organisationResponse(o), o.Version), nil
+		resp, err := s.withWarnings(ctx, actor, o)
+		if err != nil {
+			return reply{}, err
+		}
+		return created("/v1/organisations/"+o.ID, resp, o.Version), nil
 	})
 }
 
@@ -228,7 +255,7 @@ func (s *Server) getOrganisation(c echo.Context) error {
 // patchOrganisation godoc
 //
 //	@Summary		Change an organisation's details (owners)
-//	@Description	Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412.
+//	@Description	Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412. When the request gives a name another group already has, the change is made and the response carries warnings: [{field: "name", message}].
 //	@Tags			organisations
 //	@Accept			json
 //	@Produce		json
@@ -260,10 +287,18 @@ func (s *Server) patchOrganisation(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
-		o, err := s.Organisations.Update(ctx, auth.ActorFrom(ctx), id, match, req.apply)
+		actor := auth.ActorFrom(ctx)
+		o, err := s.Organisations.Update(ctx, actor, id, match, req.apply)
 		if err != nil {
 			return reply{}, err
 		}
-		return okVersioned(organisationResponse(o), o.Version), nil
+		if req.Name == nil {
+			return okVersioned(organisationResponse(o), o.Version), nil
+		}
+		resp, err := s.withWarnings(ctx, actor, o)
+		if err != nil {
+			return reply{}, err
+		}
+		return okVersioned(resp, o.Version), nil
 	})
 }

@@ -19,11 +19,13 @@ func mustCreateOrg(t *testing.T, env *apitest.Env, owner apitest.User, body map[
 	return r.Map(t)
 }
 
-// mustAddMember adds u to org as role, as owner.
+// mustAddMember makes u a member of org as role the way people join: owner invites u's
+// email, and u accepts the invitation they find at GET /v1/me/invitations.
 func mustAddMember(t *testing.T, env *apitest.Env, owner apitest.User, org string, u apitest.User, role string) {
 	t.Helper()
-	env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations/" + org + "/members", Token: owner.Token,
-		Body: map[string]any{"email": u.Email, "membership_role": role}})
+	inv := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations/" + org + "/invitations", Token: owner.Token,
+		Body: map[string]any{"email": u.Email, "role": role}}).Map(t)
+	env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPost, Path: "/v1/me/invitations/" + inv["id"].(string) + "/accept", Token: u.Token})
 }
 
 // auditActions lists the actions of the audit events about entityID, oldest first.
@@ -225,8 +227,17 @@ func organisationMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
 			{Route: "PATCH /v1/organisations/:id", Path: base, Body: map[string]any{"name": "Changed"},
 				Want: []int{401, 200, 403, 404, 403, 403, 403, 403, 403}},
 			{Route: "GET /v1/organisations/:id/members", Path: base + "/members", Want: []int{401, 200, 200, 404, 403, 403, 200, 403, 403}},
-			{Route: "POST /v1/organisations/:id/members", Path: base + "/members", Body: map[string]any{"email": newcomer.Email},
-				Want: []int{401, 201, 403, 404, 403, 403, 403, 403, 403}},
+			// The direct add: owners by user id (someone who gave them their id), grants managers
+			// by user id or email; naming an email, an owner is told to invite instead — before
+			// any lookup, so the answer is the same for every email.
+			{Route: "POST /v1/organisations/:id/members", Name: "by user id", Path: base + "/members",
+				Vary: func(r *apitest.Req) { r.Body = map[string]any{"user_id": env.Applicant().ID} },
+				Want: []int{401, 201, 403, 404, 403, 403, 201, 403, 403}},
+			{Route: "POST /v1/organisations/:id/members", Name: "by email", Path: base + "/members",
+				Vary: func(r *apitest.Req) { r.Body = map[string]any{"email": env.Applicant().Email} },
+				Want: []int{401, 422, 403, 404, 403, 403, 201, 403, 403}},
+			{Route: "POST /v1/organisations/:id/members", Name: "by an email without an account", Path: base + "/members",
+				Body: map[string]any{"email": newcomer.Email + ".nobody"}, Want: []int{401, 422, 403, 404, 403, 403, 422, 403, 403}},
 			{Route: "DELETE /v1/organisations/:id/members/:user_id", Path: base + "/members/" + third.ID,
 				Want: []int{401, 204, 403, 404, 403, 403, 403, 403, 403}},
 			{Route: "PUT /v1/organisations/:id/bank-account", Path: base + "/bank-account", Body: bankBody("34343434"),
@@ -294,6 +305,75 @@ func TestOrganisationNoLostUpdates(t *testing.T) {
 		got := r.Map(t)
 		if got["postcode"] != "LS6 1AA" || got["website"] != "https://once.example.org" || r.Header.Get("ETag") != `"3"` {
 			t.Fatalf("a concurrent update was lost: %v (ETag %s)", got, r.Header.Get("ETag"))
+		}
+	})
+}
+
+// TestOrganisationDuplicateNameWarning: a name another group already has (compared without
+// case, spacing or punctuation) is accepted with a warning on the create or change that
+// gave it — never naming or pointing at the other group — and not otherwise.
+func TestOrganisationDuplicateNameWarning(t *testing.T) {
+	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
+		alice, bob := env.Applicant(), env.Applicant()
+		warnings := func(r *apitest.Response) []map[string]any {
+			t.Helper()
+			var b struct {
+				Warnings []map[string]any `json:"warnings"`
+			}
+			r.Decode(t, &b)
+			return b.Warnings
+		}
+		first := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: alice.Token,
+			Body: map[string]any{"name": "Hillside Peer Support", "postcode": "LS6 1AA"}})
+		if w := warnings(first); w != nil || strings.Contains(string(first.Body), "warnings") {
+			t.Fatalf("the first of its name warned: %s", first.Body)
+		}
+		aliceOrg := first.Map(t)["id"].(string)
+
+		second := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: "/v1/organisations", Token: bob.Token,
+			Body: map[string]any{"name": "  hillside peer-support. "}})
+		w := warnings(second)
+		if len(w) != 1 || w[0]["field"] != "name" || !strings.Contains(w[0]["message"].(string), "already called") {
+			t.Fatalf("the second of its name: %s", second.Body)
+		}
+		for _, leak := range []string{aliceOrg, "LS6", alice.Email, alice.Name} {
+			if strings.Contains(string(second.Body), leak) {
+				t.Fatalf("the warning leaks %q about the other group: %s", leak, second.Body)
+			}
+		}
+		bobOrg := second.Map(t)["id"].(string)
+		// The warning is about the change that gave the name: a GET and a change of other fields carry none.
+		got := env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodGet, Path: "/v1/organisations/" + bobOrg, Token: bob.Token})
+		if strings.Contains(string(got.Body), "warnings") {
+			t.Fatalf("GET carries warnings: %s", got.Body)
+		}
+		p := env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + bobOrg, Token: bob.Token,
+			Body: map[string]any{"postcode": "LS7 2BB"}})
+		if warnings(p) != nil {
+			t.Fatalf("a change of postcode warned: %s", p.Body)
+		}
+		// Renamed apart: no warning; renamed back: the warning again.
+		p = env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + bobOrg, Token: bob.Token,
+			Body: map[string]any{"name": "Hillside Peer Support (Chapeltown)"}})
+		if warnings(p) != nil {
+			t.Fatalf("a distinct name warned: %s", p.Body)
+		}
+		p = env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + bobOrg, Token: bob.Token,
+			Body: map[string]any{"name": "HILLSIDE PEER SUPPORT"}})
+		if len(warnings(p)) != 1 {
+			t.Fatalf("renamed to a taken name: %s", p.Body)
+		}
+		// A group's own name is never a duplicate of itself.
+		p = env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + aliceOrg, Token: alice.Token,
+			Body: map[string]any{"name": "Hillside Peer Support", "website": "https://hillside.example.org"}})
+		if len(warnings(p)) != 1 { // bob's group now has the name too
+			t.Fatalf("alice renaming to her own name with bob's group alike: %s", p.Body)
+		}
+		solo := mustCreateOrg(t, env, alice, map[string]any{"name": "Tuesday Walkers"})["id"].(string)
+		p = env.Expect(t, http.StatusOK, apitest.Req{Method: http.MethodPatch, Path: "/v1/organisations/" + solo, Token: alice.Token,
+			Body: map[string]any{"name": "Tuesday Walkers"}})
+		if warnings(p) != nil {
+			t.Fatalf("a group's own name warned: %s", p.Body)
 		}
 	})
 }

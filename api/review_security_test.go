@@ -205,7 +205,8 @@ func TestClientCredentialsThatAreNotText(t *testing.T) {
 }
 
 // TestLoginLimitCoversAnIPv6Prefix: one IPv6 client holds a whole /64 and can give every
-// request a new address, so per-IP limits count an IPv6 /64 as one IP.
+// request a new address, so per-IP limits count an IPv6 /64 as one IP. (The per-IP login
+// limit, of failures, is set to 10 here: CONSTELLATE_RATE_LIMITS.)
 func TestLoginLimitCoversAnIPv6Prefix(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		n := 0
@@ -231,7 +232,7 @@ func TestLoginLimitCoversAnIPv6Prefix(t *testing.T) {
 		if code := try("192.0.2.7:40000"); code != http.StatusUnauthorized {
 			t.Fatalf("IPv4: %d, want 401", code)
 		}
-	})
+	}, withRateLimits(t, "login=10/1m"))
 }
 
 // TestPatchWritesZeroValues: GORM's Updates(struct) skips zero values, so false, 0 and ""

@@ -11,7 +11,7 @@ import (
 // roundStats godoc
 //
 //	@Summary		A round's figures (grants managers)
-//	@Description	Counts by status, requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. Any count from 1 to 4 is the string "<5" (small-number suppression); 0 and 5 or more are integers. Computed in the database.
+//	@Description	Exact counts by status (and total), requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. In the reach figures only, any count from 1 to 4 is the string "<5" (small-number suppression, applied in the domain); 0 and 5 or more are integers; each breakdown has a not_stated bucket. Computed in the database.
 //	@Tags			rounds
 //	@Produce		json
 //	@Security		BearerAuth

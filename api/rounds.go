@@ -47,7 +47,11 @@ func (s *Server) createRound(c echo.Context) error {
 		if err != nil {
 			return reply{}, err
 		}
-		return created("/v1/rounds/"+r.ID, roundResponse(r, s.Rounds.Now()), r.Version), nil
+		out, err := s.roundOut(ctx, r)
+		if err != nil {
+			return reply{}, err
+		}
+		return created("/v1/rounds/"+r.ID, out, r.Version), nil
 	})
 }
 
@@ -92,19 +96,18 @@ func (s *Server) listRounds(c echo.Context) error {
 		if err != nil {
 			return reply{}, err
 		}
-		now := s.Rounds.Now()
-		out := RoundList{Data: make([]RoundResponse, len(list)), NextCursor: encodeCursor(next)}
-		for i, r := range list {
-			out.Data[i] = roundResponse(r, now)
+		data, err := s.roundsOut(ctx, list)
+		if err != nil {
+			return reply{}, err
 		}
-		return ok(out), nil
+		return ok(RoundList{Data: data, NextCursor: encodeCursor(next)}), nil
 	})
 }
 
 // getRound godoc
 //
 //	@Summary		Get a round
-//	@Description	Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise).
+//	@Description	Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise). The round carries its programme's name and description (programme), its contact, the support it offers with access needs (accessibility) and alongside the money (support_offer), and when a decision is expected (decision_expected_by).
 //	@Tags			rounds
 //	@Produce		json
 //	@Param			id	path		string	true	"round id"
@@ -124,14 +127,14 @@ func (s *Server) getRound(c echo.Context) error {
 		if err != nil {
 			return reply{}, err
 		}
-		return okVersioned(roundResponse(r, s.Rounds.Now()), r.Version), nil
+		return s.roundReply(ctx, r)
 	})
 }
 
 // patchRound godoc
 //
 //	@Summary		Change a round (grants managers)
-//	@Description	Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule and report_form until decisions are published; name and description until it is archived. Changing a frozen field is a 409 naming each one.
+//	@Description	Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule, report_form and decision_expected_by until decisions are published; name, description, contact, accessibility and support_offer until it is archived. Changing a frozen field is a 409 naming each one. contact and accessibility are replaced whole; decision_expected_by "" stops saying a date.
 //	@Tags			rounds
 //	@Accept			json
 //	@Produce		json
@@ -168,7 +171,7 @@ func (s *Server) patchRound(c echo.Context) error {
 		if err != nil {
 			return reply{}, err
 		}
-		return okVersioned(roundResponse(r, s.Rounds.Now()), r.Version), nil
+		return s.roundReply(ctx, r)
 	})
 }
 
@@ -191,14 +194,46 @@ func (s *Server) transition(c echo.Context, action round.Action) error {
 		if err != nil {
 			return reply{}, err
 		}
-		return okVersioned(roundResponse(r, s.Rounds.Now()), r.Version), nil
+		return s.roundReply(ctx, r)
 	})
+}
+
+// roundsOut turns rounds the caller may see into responses, each with its programme's
+// name and description.
+func (s *Server) roundsOut(ctx context.Context, rounds []round.Round) ([]RoundResponse, error) {
+	progs, err := s.Rounds.ProgrammesOf(ctx, rounds...)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Rounds.Now()
+	out := make([]RoundResponse, len(rounds))
+	for i, r := range rounds {
+		out[i] = roundResponse(r, now, progs[r.ProgrammeID])
+	}
+	return out, nil
+}
+
+func (s *Server) roundOut(ctx context.Context, r round.Round) (RoundResponse, error) {
+	out, err := s.roundsOut(ctx, []round.Round{r})
+	if err != nil {
+		return RoundResponse{}, err
+	}
+	return out[0], nil
+}
+
+// roundReply is a 200 with the round and its ETag.
+func (s *Server) roundReply(ctx context.Context, r round.Round) (reply, error) {
+	out, err := s.roundOut(ctx, r)
+	if err != nil {
+		return reply{}, err
+	}
+	return okVersioned(out, r.Version), nil
 }
 
 // eligibilityCheck godoc
 //
 //	@Summary		Check eligibility before applying (anyone, no account needed)
-//	@Description	Answers are keyed by question id. Each answer is checked against its eligibility question first (422 naming each problem); then every rule runs and the message of each failing rule is returned.
+//	@Description	Answers are keyed by question id; send what the group has answered so far ({} for nothing yet). Each answer is checked against its eligibility question first (422 naming each problem); answers to form questions are ignored. Then: eligible is true when every needed question (required, or read by a rule) is answered and every rule passes; false as soon as an answer breaks a rule; null while nothing is broken but some needed question is unanswered (listed in unanswered). reasons lists, in question order, each unanswered question (code unanswered, a message naming it) and each broken rule (code not_met, the rule's message, in the funder's words). A recording answers a question that accepts one.
 //	@Tags			rounds
 //	@Accept			json
 //	@Produce		json
@@ -236,7 +271,7 @@ func (s *Server) eligibilityCheck(c echo.Context) error {
 // roundForm godoc
 //
 //	@Summary		The round's application form (JSON, or plain text for offline drafting and screen readers)
-//	@Description	With Accept: text/plain the whole form comes as plain text: every question with its help, whether it is required, word limits and options.
+//	@Description	With Accept: text/plain the round comes as a plain-text document a person could print, read aloud with a screen reader or answer by phone: the programme and the round, the grants in pounds (or the round's currency, never minor units), the dates (opening, closing, grace period, decision expected), contact, the support offered with access needs and alongside the money, then every question with its help, whether it is required, what its answer needs (limits, options, a recording instead of writing) and, for eligibility questions, what the answer must be to apply and why.
 //	@Tags			rounds
 //	@Produce		json
 //	@Produce		plain
@@ -251,16 +286,22 @@ func (s *Server) roundForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Rounds.Round(c.Request().Context(), auth.ActorFrom(c.Request().Context()), id)
+	ctx := c.Request().Context()
+	r, err := s.Rounds.Round(ctx, auth.ActorFrom(ctx), id)
+	if err != nil {
+		return err
+	}
+	full, err := s.roundOut(ctx, r)
 	if err != nil {
 		return err
 	}
 	if wantsPlainText(c.Request().Header.Get(echo.HeaderAccept)) {
-		return c.Blob(http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte(round.FormText(r)))
+		p := round.ProgrammeRef{ID: full.Programme.ID, Name: full.Programme.Name, Description: full.Programme.Description}
+		return c.Blob(http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte(round.FormText(r, p)))
 	}
 	return c.JSON(http.StatusOK, RoundFormResponse{RoundID: r.ID, Name: r.Name, Description: r.Description,
 		Currency: r.Currency, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant, ClosesAt: r.ClosesAt,
-		Eligibility: roundResponse(r, s.Rounds.Now()).Eligibility, Form: roundResponse(r, s.Rounds.Now()).Form, Burden: r.Burden()})
+		Eligibility: full.Eligibility, Form: full.Form, Burden: full.Burden})
 }
 
 // wantsPlainText reports whether Accept prefers text/plain to JSON.

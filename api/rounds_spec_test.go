@@ -49,7 +49,8 @@ func TestRoundSpecExampleRoundTrips(t *testing.T) {
 			if got["programme_id"] != w.programmeID {
 				t.Errorf("%s: programme_id = %v", where, got["programme_id"])
 			}
-			want := map[string]any{"questions": 3.0, "required_questions": 2.0, "max_words_total": 300.0, "unlimited_text_questions": 0.0}
+			want := map[string]any{"questions": 3.0, "required_questions": 2.0, "max_words_total": 300.0, "unlimited_text_questions": 0.0,
+				"questions_answerable_by_recording": 1.0}
 			if !reflect.DeepEqual(want, got["burden"]) {
 				t.Errorf("%s: burden = %s, want %s", where, jsonOf(got["burden"]), jsonOf(want))
 			}

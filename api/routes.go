@@ -66,10 +66,15 @@ func (s *Server) routes() []route {
 		{Method: get, Path: "/v1/organisations/:id", Access: roles(applicant, manager, finance), Handler: s.getOrganisation},
 		{Method: patch, Path: "/v1/organisations/:id", Access: roles(applicant), Handler: s.patchOrganisation},
 		{Method: get, Path: "/v1/organisations/:id/members", Access: roles(applicant, manager), Handler: s.listMembers},
-		{Method: post, Path: "/v1/organisations/:id/members", Access: roles(applicant), Handler: s.addMember},
+		{Method: post, Path: "/v1/organisations/:id/members", Access: roles(applicant, manager), Handler: s.addMember},
 		{Method: del, Path: "/v1/organisations/:id/members/:user_id", Access: roles(applicant), Handler: s.removeMember},
 		{Method: put, Path: "/v1/organisations/:id/bank-account", Access: roles(applicant), Handler: s.putBankAccount},
 		{Method: get, Path: "/v1/organisations/:id/bank-account", Access: authenticated, Handler: s.getBankAccount},
+		{Method: post, Path: "/v1/organisations/:id/invitations", Access: roles(applicant), Handler: s.createOrganisationInvitation},
+		{Method: get, Path: "/v1/organisations/:id/invitations", Access: roles(applicant), Handler: s.listOrganisationInvitations},
+		{Method: del, Path: "/v1/organisations/:id/invitations/:invitation_id", Access: roles(applicant), Handler: s.revokeOrganisationInvitation},
+		{Method: get, Path: "/v1/me/invitations", Access: roles(applicant), Handler: s.listMyInvitations},
+		{Method: post, Path: "/v1/me/invitations/:id/accept", Access: roles(applicant), Handler: s.acceptMyInvitation},
 
 		// Programmes and rounds (SPEC §5). Object-level rules: internal/round/policy.go.
 		{Method: get, Path: "/v1/programmes", Access: roles(manager), Handler: s.listProgrammes},
@@ -102,6 +107,9 @@ func (s *Server) routes() []route {
 		{Method: post, Path: "/v1/applications/:id/mark-ineligible", Access: roles(manager), Handler: s.markIneligible},
 		{Method: get, Path: "/v1/applications/:id/history", Access: roles(applicant, manager), Handler: s.applicationHistory},
 		{Method: get, Path: "/v1/applications/:id/revisions", Access: roles(applicant, panel, manager), Handler: s.applicationRevisions},
+		{Method: get, Path: "/v1/applications/:id/revisions/:n/diff", Access: roles(applicant, panel, manager), Handler: s.revisionDiff},
+		{Method: get, Path: "/v1/applications/:id/problems", Access: roles(applicant, manager), Handler: s.applicationProblems},
+		{Method: post, Path: "/v1/applications/:id/reinstate", Access: roles(manager), Handler: s.reinstateApplication},
 
 		// Assessment (SPEC §7). Object-level rules: internal/assessment/policy.go. The
 		// assessment routes are open to every signed-in role so that applicants and finance
@@ -134,5 +142,8 @@ func (s *Server) routes() []route {
 		{Method: get, Path: "/v1/payments", Access: roles(manager, finance), Handler: s.listPayments},
 		{Method: post, Path: "/v1/payments/:id/approve", Access: roles(manager), Handler: s.approvePayment},
 		{Method: post, Path: "/v1/payments/:id/mark-paid", Access: roles(finance), Handler: s.markPaid},
+
+		// Open data (SPEC §10).
+		{Method: get, Path: "/v1/exports/360giving", Access: roles(manager, finance), Handler: s.export360Giving},
 	}
 }

@@ -69,6 +69,11 @@ func New(d Deps) *Server {
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	s.metrics = newMetrics(d.DB)
 
+	if d.Identity != nil {
+		d.Identity.SetRates(identityRates(d.Config.RateLimits)) // CONSTELLATE_RATE_LIMITS
+	}
+
+	e.Pre(headAsGet) // first: it changes the method Echo routes on
 	e.Pre(s.requestIDMiddleware)
 	e.Use(s.observeMiddleware)
 	e.Use(s.recoverMiddleware)

@@ -127,7 +127,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403).",
+                "description": "Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403). Each application carries its organisation {id, name, legal_form, user_led} and round {id, name}, read in the same query. q finds applications by title, reference or organisation name: every word must appear, ignoring case and accents (\"cafe unicode\" finds \"Café Ünïcode\"), on both databases.",
                 "produces": [
                     "application/json"
                 ],
@@ -162,6 +162,18 @@ const docTemplate = `{
                         "type": "string",
                         "description": "only this organisation's",
                         "name": "organisation_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words of the title, reference or organisation name (case and accents ignored; at most 200 characters)",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339: only applications whose latest submission is at or after it",
+                        "name": "submitted_since",
                         "in": "query"
                     },
                     {
@@ -276,7 +288,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Allowed while the application is a draft or more information was requested (409 otherwise). Answers are merged: each key sent replaces that answer, an empty value (\"\" or []) deletes it. Every answer sent is checked against its question (type, word and length limits, choices, ranges, URL and email formats) and must be a question of the round (422 naming answers.\u003cid\u003e); required answers are checked at submission.",
+                "description": "Allowed while the application is a draft or more information was requested (409 otherwise, and 409 \"this round closed on \u003cdate\u003e\" for a draft once its round has closed, grace period included). Answers are merged: each key sent replaces that answer, an empty value (\"\" or []) deletes it. Autosave never loses words: what is sent is stored even when an answer is over its limit or of the wrong shape for its question, or requested_amount is outside the round's min_grant–max_grant, and the 200 response lists every problem in problems [{field, code, message}] (required answers included); submit refuses while any remain. Refused: malformed JSON, null answers and server-owned fields (400); an answer to a question the round does not ask, or a requested_amount below 0 or above 10^18 (422, nothing saved).",
                 "consumes": [
                     "application/json"
                 ],
@@ -1134,6 +1146,176 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/applications/{id}/problems": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every problem, as a submission would list them, without submitting: each answer's shape and limits, required answers missing, eligibility rules not met, the title, requested_amount against the round's min_grant–max_grant. submittable says whether it could be submitted now; blocker says why not whatever its content (already submitted, the round closed, decisions made). Readable by the applying organisation and grants managers.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "applications"
+                ],
+                "summary": "What is left to do before an application can be submitted",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ApplicationProblems"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/applications/{id}/reinstate": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "From ineligible back to submitted — or on to under_assessment when the round's assessment has started — with the reason the group reads in the history (required). Refused (409) once the round's decisions are published. Audited as application.reinstated.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "applications"
+                ],
+                "summary": "Reverse an ineligible decision (grants managers)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the ETag last read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "retry safely",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "why (the group reads it)",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ReinstateRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Application"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the application's new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/applications/{id}/request-info": {
             "post": {
                 "security": [
@@ -1253,7 +1435,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …).",
+                "description": "Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …), with the group's response when it answered a request for more information.",
                 "produces": [
                     "application/json"
                 ],
@@ -1317,6 +1499,72 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/applications/{id}/revisions/{n}/diff": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Revision n against revision n − 1, field by field: title, summary, requested_amount and each answers.\u003cquestion id\u003e that differs, added, removed or changed, with its value before and after; beside the group's response and the funder's request it answered. Revision 1 has nothing before it (404), nor has a revision the application does not have. Readable by whoever may read the revisions: the applying organisation, grants managers and the panel members assigned to it.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "applications"
+                ],
+                "summary": "What changed in a revision, against the one before it",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "application id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "minimum": 1,
+                        "type": "integer",
+                        "description": "revision number, 2 or more",
+                        "name": "n",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RevisionDiff"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/applications/{id}/submit": {
             "post": {
                 "security": [
@@ -1324,7 +1572,10 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field \"eligibility\"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.",
+                "description": "A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it: 409 \"this round closed on \u003cdate\u003e\" after); an application the funder asked more of may be resubmitted until decisions are published, with a response (required then: what the group changed, or its answer), kept with the new revision and shown on information_request (answered_at). The body is optional on a first submission. Every problem is listed at once (422, as GET /v1/applications/{id}/problems lists them): title, each required answer, each answer's shape and limits, each eligibility rule not met (field \"eligibility\"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision. Submitting again answers 409 \"this application was already submitted on \u003cdate\u003e\".",
+                "consumes": [
+                    "application/json"
+                ],
                 "produces": [
                     "application/json"
                 ],
@@ -1351,6 +1602,14 @@ const docTemplate = `{
                         "description": "retry safely",
                         "name": "Idempotency-Key",
                         "in": "header"
+                    },
+                    {
+                        "description": "the response to the funder's request (resubmissions)",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/SubmitRequest"
+                        }
                     }
                 ],
                 "responses": {
@@ -1391,13 +1650,19 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not a draft, or the round is not accepting submissions",
+                        "description": "already submitted, or the round is not accepting submissions",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1846,7 +2111,7 @@ const docTemplate = `{
         },
         "/v1/auth/login": {
             "post": {
-                "description": "Limited to 10 attempts per minute per client IP, and 5 failed passwords per 15 minutes per\naccount (429 with Retry-After). The refresh token is single use: spend it at /v1/auth/refresh.",
+                "description": "Only failures are counted, so successful sign-ins are never refused (a workshop of groups on one\nvenue's network signs in freely). By default 100 failed logins per 15 minutes per client IP, and 5\nper account per client IP: past either, that IP's attempts (at that account) answer 429 with\nRetry-After whatever the password, while the account's holder elsewhere is unaffected; the right\npassword clears the account's count. CONSTELLATE_RATE_LIMITS changes the limits. The refresh token\nis single use: spend it at /v1/auth/refresh.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1992,7 +2257,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Checks the current password, then ends every session (refresh tokens revoked, access tokens\ndead) and returns a new session for the caller. Wrong current passwords count towards the\naccount's limit of 5 failures per 15 minutes (429 with Retry-After).",
+                "description": "Checks the current password, then ends every session (refresh tokens revoked, access tokens\ndead) and returns a new session for the caller. Wrong current passwords count as failed logins\nto the account from this client IP (login_account: by default 5 per 15 minutes; 429 with Retry-After).",
                 "consumes": [
                     "application/json"
                 ],
@@ -2126,7 +2391,7 @@ const docTemplate = `{
         },
         "/v1/auth/register": {
             "post": {
-                "description": "Anyone may register as an applicant. Staff, panel and finance accounts come from invitations.\nLimited to 20 registrations per hour per client IP (429 with Retry-After).",
+                "description": "Anyone may register as an applicant. Staff, panel and finance accounts come from invitations.\nLimited per client IP (by default 60 registrations per hour; CONSTELLATE_RATE_LIMITS; 429 with Retry-After).",
                 "consumes": [
                     "application/json"
                 ],
@@ -2513,8 +2778,9 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text.",
+                "description": "Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text. Errors are problem documents (application/problem+json).",
                 "produces": [
+                    "application/json",
                     "text/plain",
                     "application/pdf"
                 ],
@@ -3110,6 +3376,71 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/exports/360giving": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A 360Giving Data Standard (1.4) package of the round's awards that were offered and not declined or withdrawn, valid against the standard's schema, streamed in constant memory. Grant ids are CONSTELLATE_FUNDER_PREFIX (the funder's registered 360Giving prefix, 360G-…) and the application's reference; the funding organisation is that prefix (id and name). recipientOrganization: the group's name, charity and company numbers, and an org-id — GB-CHC-, GB-SC- or GB-NIC- from a charity number, GB-COH- from a company number, else the prefix, -ORG- and the organisation's id. amountAwarded in major units (pence → pounds), awardDate (the offer's date), plannedDates (from the award date to the final report's due date, when the round schedules one), grantProgramme (the programme's name), beneficiaryLocation (the group's region, with its ONS code), fromOpenCall. The DEI extension's deiDetails.leadership (taxonomy codes of led_by) appears only for a group that agreed to publish it (publish_led_by); the package then declares the extension \"dei\". Nothing personal: no person's name or contact, no postcode, bank details, answers or assessments. With Accept: text/csv the same grants come as 360Giving's flat CSV (its column titles; lists joined with ;; a text cell starting with = + - @ gets a ' in front). 409 when no funder prefix is configured, when the round's decisions are not published, or when it has no award left to publish.",
+                "produces": [
+                    "application/json",
+                    "text/csv"
+                ],
+                "tags": [
+                    "exports"
+                ],
+                "summary": "A round's published awards as 360Giving open data (grants managers, finance; JSON package, or CSV)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the round",
+                        "name": "round_id",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Package360Giving"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/invitations": {
             "post": {
                 "security": [
@@ -3291,6 +3622,128 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/me/invitations": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The pending invitations to join a group sent to your account's email, oldest first: which group, who invited you, as what and until when. Accept one with POST /v1/me/invitations/{id}/accept.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "organisations"
+                ],
+                "summary": "Invitations waiting for you (applicants)",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "page size, 1–200",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MyInvitationList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/me/invitations/{id}/accept": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "You join the organisation with the invited role; GET /v1/me then lists it. Only the account whose email was invited may accept, once: to anyone else, and once revoked or expired, the invitation does not exist (404). Accepting again answers 409, as does being a member already.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "organisations"
+                ],
+                "summary": "Accept an invitation: join the group (applicants)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "invitation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MyInvitation"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "already accepted, or already a member",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/organisations": {
             "get": {
                 "security": [
@@ -3354,7 +3807,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once.",
+                "description": "The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once. When another group already has the name (compared without case, spacing or punctuation), the organisation is still created and the response carries warnings: [{field: \"name\", message}] — never which group it is. If the group already exists, one of its owners invites you instead (POST /v1/organisations/{id}/invitations).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3491,7 +3944,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412.",
+                "description": "Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412. When the request gives a name another group already has, the change is made and the response carries warnings: [{field: \"name\", message}].",
                 "consumes": [
                     "application/json"
                 ],
@@ -3647,7 +4100,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Stored encrypted. The response is masked. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.",
+                "description": "Stored encrypted. The response is masked. An account held by a host organisation (held_by host_organisation: an unincorporated group paid through a named host) needs host_name and any one of host_charity_number, host_company_number or host_description (CICs, churches and community associations host groups too); with held_by organisation the host fields must be empty. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3740,6 +4193,231 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/organisations/{id}/invitations": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Invitations neither accepted, revoked nor expired, oldest first. Who joined is in the member list.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "organisations"
+                ],
+                "summary": "List the organisation's pending invitations (owners)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "organisation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "page size, 1–200",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor from the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/OrganisationInvitationList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Invites an email to join as owner or member (default member) for 14 days. The answer is the same whether or not the email has an account: nothing here looks one up, so no response reveals it. The invitee signs in with that email — registering first if they have no account — finds the invitation at GET /v1/me/invitations and accepts it there; there is no token to pass on. When mail is configured the invitee is emailed a link (the event organisation_invitation.created is the seam). An email already a member answers 409; one with an invitation still pending answers 409 with existing_id.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "organisations"
+                ],
+                "summary": "Invite someone to join the organisation (owners)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "organisation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "who and as what",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/OrganisationInvitationRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/OrganisationInvitation"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "already a member, or an invitation is pending (existing_id)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/organisations/{id}/invitations/{invitation_id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The invitation can no longer be accepted. Revoking one already revoked or expired is done (204); one already accepted answers 409 (remove the member instead).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "organisations"
+                ],
+                "summary": "Revoke an invitation (owners)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "organisation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "invitation id",
+                        "name": "invitation_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "already accepted",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/organisations/{id}/members": {
             "get": {
                 "security": [
@@ -3816,7 +4494,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Adds an existing applicant account, named by email or user_id, as owner or member (default member). An account that is not found answers 422 naming the field; someone already a member answers 409.",
+                "description": "Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3826,7 +4504,7 @@ const docTemplate = `{
                 "tags": [
                     "organisations"
                 ],
-                "summary": "Add a member (owners)",
+                "summary": "Add a member directly (grants managers; owners by user id)",
                 "parameters": [
                     {
                         "type": "string",
@@ -4681,7 +5359,7 @@ const docTemplate = `{
         },
         "/v1/rounds/{id}": {
             "get": {
-                "description": "Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise).",
+                "description": "Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise). The round carries its programme's name and description (programme), its contact, the support it offers with access needs (accessibility) and alongside the money (support_offer), and when a decision is expected (decision_expected_by).",
                 "produces": [
                     "application/json"
                 ],
@@ -4737,7 +5415,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule and report_form until decisions are published; name and description until it is archived. Changing a frozen field is a 409 naming each one.",
+                "description": "Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule, report_form and decision_expected_by until decisions are published; name, description, contact, accessibility and support_offer until it is archived. Changing a frozen field is a 409 naming each one. contact and accessibility are replaced whole; decision_expected_by \"\" stops saying a date.",
                 "consumes": [
                     "application/json"
                 ],
@@ -5393,7 +6071,7 @@ const docTemplate = `{
         },
         "/v1/rounds/{id}/eligibility-check": {
             "post": {
-                "description": "Answers are keyed by question id. Each answer is checked against its eligibility question first (422 naming each problem); then every rule runs and the message of each failing rule is returned.",
+                "description": "Answers are keyed by question id; send what the group has answered so far ({} for nothing yet). Each answer is checked against its eligibility question first (422 naming each problem); answers to form questions are ignored. Then: eligible is true when every needed question (required, or read by a rule) is answered and every rule passes; false as soon as an answer breaks a rule; null while nothing is broken but some needed question is unanswered (listed in unanswered). reasons lists, in question order, each unanswered question (code unanswered, a message naming it) and each broken rule (code not_met, the rule's message, in the funder's words). A recording answers a question that accepts one.",
                 "consumes": [
                     "application/json"
                 ],
@@ -5464,7 +6142,7 @@ const docTemplate = `{
         },
         "/v1/rounds/{id}/form": {
             "get": {
-                "description": "With Accept: text/plain the whole form comes as plain text: every question with its help, whether it is required, word limits and options.",
+                "description": "With Accept: text/plain the round comes as a plain-text document a person could print, read aloud with a screen reader or answer by phone: the programme and the round, the grants in pounds (or the round's currency, never minor units), the dates (opening, closing, grace period, decision expected), contact, the support offered with access needs and alongside the money, then every question with its help, whether it is required, what its answer needs (limits, options, a recording instead of writing) and, for eligibility questions, what the answer must be to apply and why.",
                 "produces": [
                     "application/json",
                     "text/plain"
@@ -5988,7 +6666,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Counts by status, requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. Any count from 1 to 4 is the string \"\u003c5\" (small-number suppression); 0 and 5 or more are integers. Computed in the database.",
+                "description": "Exact counts by status (and total), requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. In the reach figures only, any count from 1 to 4 is the string \"\u003c5\" (small-number suppression, applied in the domain); 0 and 5 or more are integers; each breakdown has a not_stated bucket. Computed in the database.",
                 "produces": [
                     "application/json"
                 ],
@@ -6068,16 +6746,58 @@ const docTemplate = `{
                 }
             }
         },
+        "AccessibleFormat": {
+            "type": "string",
+            "enum": [
+                "easy_read",
+                "large_print",
+                "braille",
+                "audio",
+                "sign_language"
+            ],
+            "x-enum-comments": {
+                "FormatSignLanguage": "a signed video (e.g. BSL)"
+            },
+            "x-enum-descriptions": [
+                "",
+                "",
+                "",
+                "",
+                "a signed video (e.g. BSL)"
+            ],
+            "x-enum-varnames": [
+                "FormatEasyRead",
+                "FormatLargePrint",
+                "FormatBraille",
+                "FormatAudio",
+                "FormatSignLanguage"
+            ]
+        },
+        "AnswerKind": {
+            "type": "string",
+            "enum": [
+                "text",
+                "media_link"
+            ],
+            "x-enum-varnames": [
+                "AnswerText",
+                "AnswerMediaLink"
+            ]
+        },
         "Application": {
             "type": "object",
             "required": [
                 "answers",
                 "created_at",
                 "id",
+                "information_request",
+                "organisation",
                 "organisation_id",
+                "problems",
                 "reference",
                 "requested_amount",
                 "revision",
+                "round",
                 "round_id",
                 "started_at",
                 "status",
@@ -6097,8 +6817,32 @@ const docTemplate = `{
                 "id": {
                     "type": "string"
                 },
+                "information_request": {
+                    "description": "InformationRequest is the funder's latest request for more information (null before\nany).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/InformationRequest"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "organisation": {
+                    "description": "Organisation and Round say who applied to what (read with the application).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ApplicationOrganisation"
+                        }
+                    ]
+                },
                 "organisation_id": {
                     "type": "string"
+                },
+                "problems": {
+                    "description": "Problems lists what stops the application from being submitted (computed at each\nread). Autosave stores what it is sent and answers 200 with the problems; submit\nrefuses while any remain. Shown to the group and grants managers while the\napplication can change (draft, more_info_requested); empty otherwise.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ApplicationProblem"
+                    }
                 },
                 "reference": {
                     "type": "string",
@@ -6112,6 +6856,9 @@ const docTemplate = `{
                 "revision": {
                     "description": "Revision is the number of the latest submitted revision (0 before the first submission).",
                     "type": "integer"
+                },
+                "round": {
+                    "$ref": "#/definitions/ApplicationRound"
                 },
                 "round_id": {
                     "type": "string"
@@ -6227,6 +6974,106 @@ const docTemplate = `{
                 }
             }
         },
+        "ApplicationOrganisation": {
+            "type": "object",
+            "required": [
+                "id",
+                "legal_form",
+                "name",
+                "user_led"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "legal_form": {
+                    "type": "string",
+                    "example": "unincorporated_association"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Hillside Peer Support"
+                },
+                "user_led": {
+                    "type": "boolean"
+                }
+            }
+        },
+        "ApplicationProblem": {
+            "type": "object",
+            "required": [
+                "code",
+                "field",
+                "message"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "required",
+                        "too_long",
+                        "wrong_type",
+                        "out_of_range",
+                        "invalid",
+                        "not_eligible"
+                    ],
+                    "example": "too_long"
+                },
+                "field": {
+                    "type": "string",
+                    "example": "answers.about"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "must be at most 300 words (it has 312)"
+                }
+            }
+        },
+        "ApplicationProblems": {
+            "type": "object",
+            "required": [
+                "application_id",
+                "blocker",
+                "problems",
+                "status",
+                "submittable"
+            ],
+            "properties": {
+                "application_id": {
+                    "type": "string"
+                },
+                "blocker": {
+                    "description": "Blocker says why the application cannot be submitted whatever its content (already\nsubmitted, the round closed, decisions made); null when nothing does.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "this round closed on 31 March 2025 at 17:00 UTC, so drafts can no longer be changed or submitted"
+                },
+                "problems": {
+                    "description": "Problems lists every problem (none once the application can no longer change).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ApplicationProblem"
+                    }
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "submitted",
+                        "more_info_requested",
+                        "under_assessment",
+                        "awarded",
+                        "declined",
+                        "withdrawn",
+                        "ineligible"
+                    ]
+                },
+                "submittable": {
+                    "description": "Submittable: no problem remains and nothing else stands in the way (blocker).",
+                    "type": "boolean"
+                }
+            }
+        },
         "ApplicationRevision": {
             "type": "object",
             "required": [
@@ -6235,7 +7082,9 @@ const docTemplate = `{
                 "created_at",
                 "id",
                 "number",
+                "request_message",
                 "requested_amount",
+                "response",
                 "submitted_at",
                 "submitted_by",
                 "summary",
@@ -6261,8 +7110,16 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 1
                 },
+                "request_message": {
+                    "description": "RequestMessage is the funder's request this revision answered (\"\" for none).",
+                    "type": "string"
+                },
                 "requested_amount": {
                     "type": "integer"
+                },
+                "response": {
+                    "description": "Response is what the group said when submitting this revision (required when it\nanswered a request for more information; \"\" when none was given).",
+                    "type": "string"
                 },
                 "submitted_at": {
                     "type": "string"
@@ -6297,6 +7154,22 @@ const docTemplate = `{
                 "next_cursor": {
                     "type": "string",
                     "x-nullable": true
+                }
+            }
+        },
+        "ApplicationRound": {
+            "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Side by Side 2025"
                 }
             }
         },
@@ -6749,6 +7622,12 @@ const docTemplate = `{
                 "host_charity_number": {
                     "type": "string"
                 },
+                "host_company_number": {
+                    "type": "string"
+                },
+                "host_description": {
+                    "type": "string"
+                },
                 "host_name": {
                     "type": "string"
                 },
@@ -6797,7 +7676,16 @@ const docTemplate = `{
                     "type": "string",
                     "example": "1096892"
                 },
+                "host_company_number": {
+                    "type": "string",
+                    "example": "SC123456"
+                },
+                "host_description": {
+                    "type": "string",
+                    "example": "St Mark's Church, Harehills, which holds our money"
+                },
                 "host_name": {
+                    "description": "With held_by host_organisation: host_name, and any one of host_charity_number,\nhost_company_number or host_description (CICs, churches and community associations\nhost groups too).",
                     "type": "string",
                     "example": "Leeds Community Foundation"
                 },
@@ -6812,6 +7700,7 @@ const docTemplate = `{
             "required": [
                 "max_words_total",
                 "questions",
+                "questions_answerable_by_recording",
                 "required_questions",
                 "unlimited_text_questions"
             ],
@@ -6821,6 +7710,10 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "questions": {
+                    "type": "integer"
+                },
+                "questions_answerable_by_recording": {
+                    "description": "QuestionsAnswerableByRecording counts the questions a group may answer with an audio\nor video recording: media_link questions, and text questions that accept a recording\ninstead of writing (their word limits are still in MaxWordsTotal).",
                     "type": "integer"
                 },
                 "required_questions": {
@@ -7086,6 +7979,61 @@ const docTemplate = `{
                 }
             }
         },
+        "DEIArea360Giving": {
+            "type": "object",
+            "required": [
+                "askedStatus"
+            ],
+            "properties": {
+                "askedStatus": {
+                    "type": "string",
+                    "example": "AS200"
+                },
+                "availableOptions": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "replyStatus": {
+                    "type": "string",
+                    "example": "RS200"
+                },
+                "response": {
+                    "$ref": "#/definitions/DEIResponse360Giving"
+                }
+            }
+        },
+        "DEIDetails360Giving": {
+            "type": "object",
+            "required": [
+                "leadership",
+                "mission",
+                "project"
+            ],
+            "properties": {
+                "leadership": {
+                    "$ref": "#/definitions/DEIArea360Giving"
+                },
+                "mission": {
+                    "$ref": "#/definitions/DEIArea360Giving"
+                },
+                "project": {
+                    "$ref": "#/definitions/DEIArea360Giving"
+                }
+            }
+        },
+        "DEIResponse360Giving": {
+            "type": "object",
+            "properties": {
+                "taxonomyCodes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
         "Decision": {
             "type": "object",
             "required": [
@@ -7251,17 +8199,55 @@ const docTemplate = `{
                 }
             }
         },
+        "EligibilityReason": {
+            "type": "object",
+            "required": [
+                "code",
+                "message",
+                "question_id"
+            ],
+            "properties": {
+                "code": {
+                    "$ref": "#/definitions/EligibilityReasonCode"
+                },
+                "message": {
+                    "type": "string"
+                },
+                "question_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "EligibilityReasonCode": {
+            "type": "string",
+            "enum": [
+                "unanswered",
+                "not_met"
+            ],
+            "x-enum-varnames": [
+                "ReasonUnanswered",
+                "ReasonNotMet"
+            ]
+        },
         "EligibilityResult": {
             "type": "object",
             "required": [
                 "eligible",
-                "reasons"
+                "reasons",
+                "unanswered"
             ],
             "properties": {
                 "eligible": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "x-nullable": true
                 },
                 "reasons": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EligibilityReason"
+                    }
+                },
+                "unanswered": {
                     "type": "array",
                     "items": {
                         "type": "string"
@@ -7290,6 +8276,22 @@ const docTemplate = `{
                 "value": {}
             }
         },
+        "Event360Giving": {
+            "type": "object",
+            "required": [
+                "startDate"
+            ],
+            "properties": {
+                "endDate": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "startDate": {
+                    "type": "string",
+                    "format": "date"
+                }
+            }
+        },
         "FieldError": {
             "type": "object",
             "properties": {
@@ -7312,12 +8314,132 @@ const docTemplate = `{
                 }
             }
         },
+        "Grant360Giving": {
+            "type": "object",
+            "required": [
+                "amountAwarded",
+                "awardDate",
+                "currency",
+                "description",
+                "fundingOrganization",
+                "id",
+                "recipientOrganization",
+                "title"
+            ],
+            "properties": {
+                "amountAwarded": {
+                    "type": "number",
+                    "example": 2500
+                },
+                "awardDate": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2025-04-15"
+                },
+                "beneficiaryLocation": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Location360Giving"
+                    }
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "GBP"
+                },
+                "deiDetails": {
+                    "$ref": "#/definitions/DEIDetails360Giving"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "fromOpenCall": {
+                    "type": "string",
+                    "enum": [
+                        "Yes",
+                        "No"
+                    ]
+                },
+                "fundingOrganization": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Organization360Giving"
+                    }
+                },
+                "grantProgramme": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/GrantProgramme360Giving"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "example": "360G-example-SBS24-0042"
+                },
+                "plannedDates": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Event360Giving"
+                    }
+                },
+                "recipientOrganization": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Organization360Giving"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "GrantProgramme360Giving": {
+            "type": "object",
+            "required": [
+                "title"
+            ],
+            "properties": {
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
         "Health": {
             "type": "object",
             "properties": {
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "InformationRequest": {
+            "type": "object",
+            "required": [
+                "answered_at",
+                "message",
+                "requested_at",
+                "requested_by_role",
+                "response"
+            ],
+            "properties": {
+                "answered_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "message": {
+                    "type": "string",
+                    "example": "Please tell us more about who runs the cafés."
+                },
+                "requested_at": {
+                    "type": "string"
+                },
+                "requested_by_role": {
+                    "type": "string",
+                    "example": "grants_manager"
+                },
+                "response": {
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
@@ -7410,6 +8532,30 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/JWK"
                     }
+                }
+            }
+        },
+        "Location360Giving": {
+            "type": "object",
+            "required": [
+                "name"
+            ],
+            "properties": {
+                "countryCode": {
+                    "type": "string",
+                    "example": "GB"
+                },
+                "geoCode": {
+                    "type": "string",
+                    "example": "E12000003"
+                },
+                "geoCodeType": {
+                    "type": "string",
+                    "example": "RGN/GOR"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Yorkshire and The Humber"
                 }
             }
         },
@@ -7579,6 +8725,64 @@ const docTemplate = `{
                 }
             }
         },
+        "MyInvitation": {
+            "type": "object",
+            "properties": {
+                "accepted_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "expires_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "invited_by_name": {
+                    "type": "string"
+                },
+                "organisation_id": {
+                    "type": "string"
+                },
+                "organisation_name": {
+                    "type": "string"
+                },
+                "role": {
+                    "type": "string",
+                    "enum": [
+                        "owner",
+                        "member"
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "accepted",
+                        "revoked",
+                        "expired"
+                    ]
+                }
+            }
+        },
+        "MyInvitationList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MyInvitation"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
         "Organisation": {
             "type": "object",
             "properties": {
@@ -7631,8 +8835,89 @@ const docTemplate = `{
                 "user_led_description": {
                     "type": "string"
                 },
+                "warnings": {
+                    "description": "Warnings, on the responses to a create or a change only: advice about a change that\nwas made anyway, such as a name another group already has.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Warning"
+                    }
+                },
                 "website": {
                     "type": "string"
+                }
+            }
+        },
+        "OrganisationInvitation": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string"
+                },
+                "expires_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "invited_by": {
+                    "type": "string"
+                },
+                "organisation_id": {
+                    "type": "string"
+                },
+                "role": {
+                    "type": "string",
+                    "enum": [
+                        "owner",
+                        "member"
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "accepted",
+                        "revoked",
+                        "expired"
+                    ]
+                }
+            }
+        },
+        "OrganisationInvitationList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/OrganisationInvitation"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "OrganisationInvitationRequest": {
+            "type": "object",
+            "required": [
+                "email"
+            ],
+            "properties": {
+                "email": {
+                    "type": "string",
+                    "example": "alex@example.org"
+                },
+                "role": {
+                    "type": "string",
+                    "default": "member",
+                    "enum": [
+                        "owner",
+                        "member"
+                    ]
                 }
             }
         },
@@ -7813,6 +9098,55 @@ const docTemplate = `{
                 "website": {
                     "type": "string",
                     "example": "https://hillside.example.org"
+                }
+            }
+        },
+        "Organization360Giving": {
+            "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
+            "properties": {
+                "charityNumber": {
+                    "type": "string"
+                },
+                "companyNumber": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "GB-CHC-1123456"
+                },
+                "name": {
+                    "type": "string"
+                }
+            }
+        },
+        "Package360Giving": {
+            "type": "object",
+            "required": [
+                "grants"
+            ],
+            "properties": {
+                "extensions": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "dei"
+                    ]
+                },
+                "grants": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Grant360Giving"
+                    }
+                },
+                "version": {
+                    "type": "string",
+                    "example": "1.4"
                 }
             }
         },
@@ -8129,6 +9463,13 @@ const docTemplate = `{
                 "type"
             ],
             "properties": {
+                "accepts": {
+                    "description": "Accepts lists the forms an answer may take, for a short_text or long_text question\nthat also takes a recording: [text, media_link]. Omitted: the question's own type only.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AnswerKind"
+                    }
+                },
                 "help": {
                     "type": "string"
                 },
@@ -8395,6 +9736,15 @@ const docTemplate = `{
                 }
             }
         },
+        "ReinstateRequest": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "type": "string",
+                    "example": "We misread your income: you are within the limit after all."
+                }
+            }
+        },
         "ReportDue": {
             "type": "object",
             "required": [
@@ -8430,17 +9780,89 @@ const docTemplate = `{
                 }
             }
         },
+        "RevisionChange": {
+            "type": "object",
+            "required": [
+                "after",
+                "before",
+                "change",
+                "field"
+            ],
+            "properties": {
+                "after": {
+                    "x-nullable": true
+                },
+                "before": {
+                    "x-nullable": true
+                },
+                "change": {
+                    "type": "string",
+                    "enum": [
+                        "added",
+                        "removed",
+                        "changed"
+                    ]
+                },
+                "field": {
+                    "type": "string",
+                    "example": "answers.about"
+                }
+            }
+        },
+        "RevisionDiff": {
+            "type": "object",
+            "required": [
+                "against",
+                "application_id",
+                "changes",
+                "number",
+                "request_message",
+                "response",
+                "submitted_at"
+            ],
+            "properties": {
+                "against": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "application_id": {
+                    "type": "string"
+                },
+                "changes": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RevisionChange"
+                    }
+                },
+                "number": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "request_message": {
+                    "type": "string"
+                },
+                "response": {
+                    "type": "string"
+                },
+                "submitted_at": {
+                    "type": "string"
+                }
+            }
+        },
         "Round": {
             "type": "object",
             "required": [
                 "accepting_applications",
+                "accessibility",
                 "blind_assessment",
                 "budget",
                 "burden",
                 "closes_at",
+                "contact",
                 "created_at",
                 "criteria",
                 "currency",
+                "decision_expected_by",
                 "description",
                 "eligibility",
                 "form",
@@ -8450,18 +9872,23 @@ const docTemplate = `{
                 "min_grant",
                 "name",
                 "opens_at",
+                "programme",
                 "programme_id",
                 "reference_prefix",
                 "report_form",
                 "report_schedule",
                 "reviewers_per_application",
                 "status",
+                "support_offer",
                 "updated_at"
             ],
             "properties": {
                 "accepting_applications": {
                     "description": "AcceptingApplications says whether a new application may be started now: open, from\nopens_at and before closes_at.",
                     "type": "boolean"
+                },
+                "accessibility": {
+                    "$ref": "#/definitions/RoundAccessibility"
                 },
                 "blind_assessment": {
                     "type": "boolean"
@@ -8475,6 +9902,9 @@ const docTemplate = `{
                 "closes_at": {
                     "type": "string"
                 },
+                "contact": {
+                    "$ref": "#/definitions/RoundContact"
+                },
                 "created_at": {
                     "type": "string"
                 },
@@ -8486,6 +9916,13 @@ const docTemplate = `{
                 },
                 "currency": {
                     "type": "string"
+                },
+                "decision_expected_by": {
+                    "description": "DecisionExpectedBy is the date groups can expect a decision by, or null when the\nfunder has not said.",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2025-05-30"
                 },
                 "description": {
                     "type": "string"
@@ -8513,6 +9950,9 @@ const docTemplate = `{
                 },
                 "opens_at": {
                     "type": "string"
+                },
+                "programme": {
+                    "$ref": "#/definitions/RoundProgramme"
                 },
                 "programme_id": {
                     "type": "string"
@@ -8544,8 +9984,61 @@ const docTemplate = `{
                         "archived"
                     ]
                 },
+                "support_offer": {
+                    "type": "string"
+                },
                 "updated_at": {
                     "type": "string"
+                }
+            }
+        },
+        "RoundAccessibility": {
+            "type": "object",
+            "properties": {
+                "alternative_formats": {
+                    "description": "AlternativeFormats: the form and its papers can be had in these formats.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AccessibleFormat"
+                    }
+                },
+                "help_with_forms": {
+                    "description": "HelpWithForms: someone can help fill in the form, or take the answers by phone or\nvideo call.",
+                    "type": "boolean"
+                },
+                "note": {
+                    "description": "Note is anything else, in the funder's words.",
+                    "type": "string",
+                    "example": "Tell us what would help and we will arrange it."
+                },
+                "pays_for_access_needs": {
+                    "description": "PaysForAccessNeeds: the funder pays for what a group needs to take part (an\ninterpreter, a support worker, travel), on top of the grant.",
+                    "type": "boolean"
+                }
+            }
+        },
+        "RoundContact": {
+            "type": "object",
+            "properties": {
+                "email": {
+                    "description": "Email is an address that answers questions about the round.",
+                    "type": "string",
+                    "example": "grants@example.org"
+                },
+                "note": {
+                    "description": "Note says anything else: when the phone is answered, call-backs, languages spoken.",
+                    "type": "string",
+                    "example": "We answer the phone Tuesday to Thursday, 10am to 4pm, and can call you back."
+                },
+                "phone": {
+                    "description": "Phone is a number to call.",
+                    "type": "string",
+                    "example": "0113 496 0000"
+                },
+                "text_phone": {
+                    "description": "TextPhone is a number for text messages (SMS) or a textphone (e.g. by Relay UK).",
+                    "type": "string",
+                    "example": "07700 900123"
                 }
             }
         },
@@ -8647,6 +10140,9 @@ const docTemplate = `{
         "RoundPatchRequest": {
             "type": "object",
             "properties": {
+                "accessibility": {
+                    "$ref": "#/definitions/RoundAccessibility"
+                },
                 "blind_assessment": {
                     "type": "boolean"
                 },
@@ -8656,6 +10152,9 @@ const docTemplate = `{
                 "closes_at": {
                     "type": "string"
                 },
+                "contact": {
+                    "$ref": "#/definitions/RoundContact"
+                },
                 "criteria": {
                     "type": "array",
                     "items": {
@@ -8664,6 +10163,10 @@ const docTemplate = `{
                 },
                 "currency": {
                     "type": "string"
+                },
+                "decision_expected_by": {
+                    "type": "string",
+                    "example": "2025-05-30"
                 },
                 "description": {
                     "type": "string"
@@ -8703,6 +10206,30 @@ const docTemplate = `{
                 },
                 "reviewers_per_application": {
                     "type": "integer"
+                },
+                "support_offer": {
+                    "type": "string"
+                }
+            }
+        },
+        "RoundProgramme": {
+            "type": "object",
+            "required": [
+                "description",
+                "id",
+                "name"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "example": "Small grants for user-led groups"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Side by Side Fund"
                 }
             }
         },
@@ -8718,6 +10245,9 @@ const docTemplate = `{
                 "reference_prefix"
             ],
             "properties": {
+                "accessibility": {
+                    "$ref": "#/definitions/RoundAccessibility"
+                },
                 "blind_assessment": {
                     "type": "boolean",
                     "example": true
@@ -8729,6 +10259,9 @@ const docTemplate = `{
                 "closes_at": {
                     "type": "string"
                 },
+                "contact": {
+                    "$ref": "#/definitions/RoundContact"
+                },
                 "criteria": {
                     "type": "array",
                     "items": {
@@ -8738,6 +10271,11 @@ const docTemplate = `{
                 "currency": {
                     "type": "string",
                     "example": "GBP"
+                },
+                "decision_expected_by": {
+                    "description": "DecisionExpectedBy is the date groups can expect a decision by (YYYY-MM-DD), not\nbefore the day the round closes.",
+                    "type": "string",
+                    "example": "2025-05-30"
                 },
                 "description": {
                     "type": "string"
@@ -8783,6 +10321,11 @@ const docTemplate = `{
                 "reviewers_per_application": {
                     "type": "integer",
                     "example": 2
+                },
+                "support_offer": {
+                    "description": "SupportOffer is the support offered alongside the money (training, mentoring,\nplaces in a network), in the funder's words.",
+                    "type": "string",
+                    "example": "Every funded group is offered a mentor and two places at our spring network day."
                 }
             }
         },
@@ -8812,16 +10355,19 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "counts": {
-                    "description": "Counts has every application status, each an integer or \"\u003c5\".",
+                    "description": "Counts has every application status, exact.",
                     "type": "object",
-                    "additionalProperties": {}
+                    "additionalProperties": {
+                        "type": "integer",
+                        "format": "int64"
+                    }
                 },
                 "currency": {
                     "type": "string",
                     "example": "GBP"
                 },
                 "reach": {
-                    "description": "Reach breaks the same applications, and the awards, down by the organisation's led_by\n(each value given counts) and region; \"not_stated\" when it gave none.",
+                    "description": "Reach breaks the same applications, and the awards, down by the organisation's led_by\n(each value given counts) and region, each with a \"not_stated\" bucket (0 included).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/StatsReach"
@@ -8836,7 +10382,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "total": {
-                    "description": "Total counts every application, drafts and withdrawn included: an integer or \"\u003c5\"."
+                    "description": "Total counts every application, drafts and withdrawn included, exact.",
+                    "type": "integer"
                 }
             }
         },
@@ -8898,6 +10445,15 @@ const docTemplate = `{
                 },
                 "awards": {
                     "$ref": "#/definitions/ReachBreakdown"
+                }
+            }
+        },
+        "SubmitRequest": {
+            "type": "object",
+            "properties": {
+                "response": {
+                    "type": "string",
+                    "example": "We have added a breakdown of the venue costs to the budget answer."
                 }
             }
         },
@@ -8970,6 +10526,19 @@ const docTemplate = `{
                 },
                 "name": {
                     "type": "string"
+                }
+            }
+        },
+        "Warning": {
+            "type": "object",
+            "properties": {
+                "field": {
+                    "type": "string",
+                    "example": "name"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "another group is already called this (or something very like it)…"
                 }
             }
         },

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"slices"
 	"syscall"
+
+	"constellate/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "--help" {
+	if name == "help" || len(args) > 0 && name == "serve" && isHelp(args[0]) {
 		return usage(stdout)
 	}
 	cmd, ok := commands[name]
@@ -70,10 +72,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return cmd.run(ctx, args, env)
 }
 
+// isHelp reports whether arg asks for help (-h, -help, --help).
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// usage lists the commands and the environment variables that configure them
+// (config.Variables, which the README's configuration table mirrors).
 func usage(w io.Writer) error {
 	fmt.Fprintln(w, "usage: constellate [command] [flags]\n\ncommands:")
 	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	return nil
+	fmt.Fprintln(w, "\nconfiguration, from the environment (a bad value stops start-up, naming the variable):")
+	for _, v := range config.Variables {
+		def := v.Default
+		if def == "" {
+			def = "empty"
+		}
+		fmt.Fprintf(w, "  %s (default %s)\n      %s\n", v.Name, def, v.Help)
+	}
+	_, err := fmt.Fprintln(w, "\nMore in README.md (Configuration) and docs/operations.md. The API documents itself at /docs.")
+	return err
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"constellate/internal/config"
 )
 
 // env builds a getenv from pairs, with the data directory in a temp dir.
@@ -38,13 +40,24 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"frobnicate"}, testEnv(t), nil, &out); err == nil || !strings.Contains(err.Error(), "frobnicate") {
 		t.Errorf("unknown command: %v", err)
 	}
-	out.Reset()
-	if err := run(context.Background(), []string{"help"}, testEnv(t), nil, &out); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []string{"serve", "migrate", "version", "healthcheck"} {
-		if !strings.Contains(out.String(), c) {
-			t.Errorf("help does not list %s:\n%s", c, out.String())
+	// help, --help, -h, -help and serve --help all list the commands and every variable.
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"-help"}, {"serve", "--help"}} {
+		out.Reset()
+		if err := run(context.Background(), args, testEnv(t), nil, &out); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		for _, c := range []string{"serve", "migrate", "version", "healthcheck", "users", "seed"} {
+			if !strings.Contains(out.String(), "  "+c+" ") {
+				t.Errorf("%v does not list the command %s:\n%s", args, c, out.String())
+			}
+		}
+		for _, v := range config.Variables {
+			if !strings.Contains(out.String(), v.Name+" (default ") {
+				t.Errorf("%v does not list %s:\n%s", args, v.Name, out.String())
+			}
+		}
+		if strings.Contains(out.String(), "constellate is serving") {
+			t.Fatalf("%v started the server", args)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -15,60 +16,49 @@ import (
 	"constellate/internal/round"
 )
 
-// SubmissionProblems lists everything that stops a from being submitted to r, all at once:
-// a title, every required answer, every answer valid, every eligibility rule passed (each
-// failing rule's message, under "eligibility"), and min_grant ≤ requested_amount ≤
-// max_grant.
-func SubmissionProblems(r round.Round, a Application) errs.Fields {
-	var f errs.Fields
-	if strings.TrimSpace(a.Title) == "" {
-		f.Add("title", "is required")
-	}
-	if a.RequestedAmount < r.MinGrant || a.RequestedAmount > r.MaxGrant {
-		f.Add("requested_amount", "must be from %d to %d (%s, in minor units)", r.MinGrant, r.MaxGrant, r.Currency)
-	}
-	f = append(f, round.CheckAnswers(r.Definition, a.Answers, true)...)
-	if ok, reasons := r.Eligibility.Evaluate(a.Answers); !ok {
-		for _, m := range reasons {
-			f.Add("eligibility", "%s", m)
-		}
-	}
-	return f
+// Submit submits a draft, or resubmits an application the funder asked more of, with no
+// response (SubmitWithResponse).
+func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMatch *int64) (Application, error) {
+	return s.SubmitWithResponse(ctx, actor, id, "", ifMatch)
 }
 
-// Submit submits a draft, or resubmits an application the funder asked more of. A first
-// submission needs the round open and before its closing time (or within its grace period
-// for an application started before it); a resubmission needs only that the round's
-// decisions are not yet made (the funder asked for it, whatever the date). The application
-// gets its reference at its first submission and an immutable revision at every one.
-func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMatch *int64) (Application, error) {
+// SubmitWithResponse submits a draft, or resubmits an application the funder asked more of.
+// A first submission needs the round open and before its closing time (or within its grace
+// period for an application started before it); a resubmission needs only that the round's
+// decisions are not yet made (the funder asked for it, whatever the date) and a response:
+// what the group changed, or its answer to the funder's question. Nothing may remain of the
+// application's Problems (errs.Invalid lists them all, and a missing response). The
+// application gets its reference at its first submission and an immutable revision at
+// every one, which keeps the response (optional on a first submission) and the request it
+// answers; the request, shown on the application, is marked answered.
+func (s *Service) SubmitWithResponse(ctx context.Context, actor auth.Actor, id, response string, ifMatch *int64) (Application, error) {
+	response = strings.TrimSpace(response)
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		// Lock the round before the application (the order start-assessment takes them in),
 		// so a submission and the start of the assessment never interleave.
-		if pre, err := s.store.Get(ctx, id, false); err == nil {
-			if _, err := s.rounds.Round(ctx, pre.RoundID, true); err != nil && errs.CodeOf(err) != errs.NotFound {
-				return err
-			}
+		if err := s.lockRoundOf(ctx, id); err != nil {
+			return err
 		}
 		var r round.Round
 		var from Status
 		a, err := s.change(ctx, actor, id, ifMatch, CanChange, func(a *Application) error {
-			if _, err := a.Status.Next(ActionSubmit); err != nil {
-				return s.refusal(actor, *a, ActionSubmit, err)
-			}
 			var err error
 			if r, err = s.round(ctx, a.RoundID); err != nil {
 				return err
 			}
 			now := s.now().UTC()
-			switch {
-			case a.Status == StatusDraft && !r.AcceptingSubmissions(now, a.StartedAt):
-				return ErrDeadlinePassed
-			case a.Status == StatusMoreInfoRequested && (DecisionsPublished(r.Status) || r.Status == round.StatusDraft):
-				return ErrRoundMovedOn
+			if err := s.blocker(actor, *a, r, now); err != nil {
+				return err
 			}
-			if err := SubmissionProblems(r, *a).Err(errs.Invalid, "the application cannot be submitted yet: every problem is listed"); err != nil {
+			problems := SubmissionProblems(r, *a)
+			switch {
+			case a.Status == StatusMoreInfoRequested && response == "":
+				problems.Add("response", "is required: tell the funder what you changed, or answer their question")
+			case utf8.RuneCountInString(response) > MaxReasonLength:
+				problems.Add("response", "must be at most %d characters", MaxReasonLength)
+			}
+			if err := problems.Err(errs.Invalid, "the application cannot be submitted yet: every problem is listed"); err != nil {
 				return err
 			}
 			if a.Reference == "" {
@@ -79,8 +69,14 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMat
 				a.Reference = fmt.Sprintf("%s-%04d", r.ReferencePrefix, n)
 			}
 			a.Revision++
-			if err := s.store.AddRevision(ctx, Revision{ID: ids.New(), ApplicationID: a.ID, Number: a.Revision, Title: a.Title,
-				Summary: a.Summary, RequestedAmount: a.RequestedAmount, Answers: a.Answers, SubmittedAt: now, SubmittedBy: actor.UserID}); err != nil {
+			rev := Revision{ID: ids.New(), ApplicationID: a.ID, Number: a.Revision, Title: a.Title, Summary: a.Summary,
+				RequestedAmount: a.RequestedAmount, Answers: a.Answers, SubmittedAt: now, SubmittedBy: actor.UserID, Response: response}
+			if a.Status == StatusMoreInfoRequested && a.InfoRequest != nil {
+				answered := *a.InfoRequest
+				answered.AnsweredAt, answered.Response = &now, response
+				a.InfoRequest, rev.RequestMessage = &answered, answered.Message
+			}
+			if err := s.store.AddRevision(ctx, rev); err != nil {
 				return err
 			}
 			a.SubmittedAt = &now
@@ -90,7 +86,7 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMat
 		if err != nil {
 			return err
 		}
-		if out, err = a, s.moved(ctx, actor, a, from, ActionSubmit, ""); err != nil || r.Status != round.StatusAssessment {
+		if out, err = a, s.moved(ctx, actor, a, from, ActionSubmit, response); err != nil || r.Status != round.StatusAssessment {
 			return err
 		}
 		// A resubmission (after request-info) to a round already in assessment rejoins it.
@@ -98,6 +94,19 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, ifMat
 		return err
 	})
 	return out.ViewFor(actor), err
+}
+
+// lockRoundOf locks application id's round row, if both exist (the rule reports a missing
+// application as it should).
+func (s *Service) lockRoundOf(ctx context.Context, id string) error {
+	pre, err := s.store.Get(ctx, id, false)
+	if err != nil {
+		return nil
+	}
+	if _, err := s.rounds.Round(ctx, pre.RoundID, true); err != nil && errs.CodeOf(err) != errs.NotFound {
+		return err
+	}
+	return nil
 }
 
 // change is the one update path (package change) for a use case on one application: the
@@ -153,9 +162,10 @@ func checkReason(field, v string, required bool) error {
 	return f.Err(errs.Invalid, "the "+field+" is not valid")
 }
 
-// act runs a status action with a reason for the actor allowed by check.
+// act runs a status action with a reason for the actor allowed by check; effect, when
+// given, makes the action's other changes to the application once it is allowed.
 func (s *Service) act(ctx context.Context, actor auth.Actor, id string, action Action, check func(auth.Actor, Relation) error,
-	field, reason string, required bool, ifMatch *int64) (Application, error) {
+	field, reason string, required bool, ifMatch *int64, effect func(a *Application)) (Application, error) {
 	reason = strings.TrimSpace(reason)
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -168,7 +178,9 @@ func (s *Service) act(ctx context.Context, actor auth.Actor, id string, action A
 				return err
 			}
 			var err error
-			from, err = a.apply(action)
+			if from, err = a.apply(action); err == nil && effect != nil {
+				effect(a)
+			}
 			return err
 		})
 		if err != nil {
@@ -184,19 +196,80 @@ func (s *Service) act(ctx context.Context, actor auth.Actor, id string, action A
 // with an optional reason. A withdrawn application frees the organisation's place in the
 // round.
 func (s *Service) Withdraw(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Application, error) {
-	return s.act(ctx, actor, id, ActionWithdraw, CanChange, "reason", reason, false, ifMatch)
+	return s.act(ctx, actor, id, ActionWithdraw, CanChange, "reason", reason, false, ifMatch, nil)
 }
 
 // RequestInfo asks the applicant for more (a manager, from submitted, with a message the
-// applicant reads); they may edit and resubmit.
+// applicant reads); they may edit and resubmit. The request is shown on the application
+// (InfoRequest) until another replaces it.
 func (s *Service) RequestInfo(ctx context.Context, actor auth.Actor, id, message string, ifMatch *int64) (Application, error) {
-	return s.act(ctx, actor, id, ActionRequestInfo, CanScreen, "message", message, true, ifMatch)
+	return s.act(ctx, actor, id, ActionRequestInfo, CanScreen, "message", message, true, ifMatch, func(a *Application) {
+		a.InfoRequest = &InfoRequest{Message: strings.TrimSpace(message), RequestedAt: s.now().UTC(), RequestedByRole: string(actor.Role)}
+	})
 }
 
 // MarkIneligible screens a submitted application out (a manager, with the reason the
 // applicant is told).
 func (s *Service) MarkIneligible(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Application, error) {
-	return s.act(ctx, actor, id, ActionMarkIneligible, CanScreen, "reason", reason, true, ifMatch)
+	return s.act(ctx, actor, id, ActionMarkIneligible, CanScreen, "reason", reason, true, ifMatch, nil)
+}
+
+// Reinstate reverses a screening: a grants manager moves an ineligible application back
+// to submitted, with the reason its group reads in the history (required). A round already
+// in assessment takes it on to under_assessment at once, as it does a resubmission; once
+// the round's decisions are published it cannot be reinstated (ErrRoundMovedOn).
+func (s *Service) Reinstate(ctx context.Context, actor auth.Actor, id, reason string, ifMatch *int64) (Application, error) {
+	reason = strings.TrimSpace(reason)
+	var out Application
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.lockRoundOf(ctx, id); err != nil {
+			return err
+		}
+		var r round.Round
+		var from Status
+		a, err := s.change(ctx, actor, id, ifMatch, CanScreen, func(a *Application) error {
+			if _, err := a.Status.Next(ActionReinstate); err != nil {
+				return err
+			}
+			if err := checkReason("reason", reason, true); err != nil {
+				return err
+			}
+			var err error
+			if r, err = s.round(ctx, a.RoundID); err != nil {
+				return err
+			}
+			if DecisionsPublished(r.Status) {
+				return ErrRoundMovedOn.Withf("the round's decisions were published; this application can no longer be reinstated")
+			}
+			from, err = a.apply(ActionReinstate)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.history(ctx, actor, a, from, reason); err != nil {
+			return err
+		}
+		if err := s.events.Publish(ctx, actor, event.ApplicationReinstatement{ApplicationID: a.ID, RoundID: a.RoundID,
+			OrganisationID: a.OrganisationID, From: string(from), To: string(a.Status), Reason: reason}); err != nil {
+			return err
+		}
+		if out = a; r.Status != round.StatusAssessment {
+			return nil
+		}
+		out, err = s.startAssessment(ctx, actor, a.ID)
+		return err
+	})
+	return out.ViewFor(actor), err
+}
+
+// OrganisationRenamed keeps the search text of an organisation's applications in step
+// with its name. It subscribes to organisation.updated (inside that transaction).
+func (s *Service) OrganisationRenamed(ctx context.Context, e event.Event) error {
+	if u, ok := e.Payload.(event.OrganisationUpdate); ok && !slices.Contains(u.Fields, "name") {
+		return nil
+	}
+	return s.store.RefreshSearch(ctx, e.Subject.ID)
 }
 
 // History returns a page of an application's status changes, oldest first, as actor may
@@ -274,7 +347,7 @@ func (s *Service) Conclude(ctx context.Context, actor auth.Actor, id string, awa
 	if awarded {
 		action = ActionAward
 	}
-	_, err := s.act(ctx, actor, id, action, CanScreen, "feedback", feedback, false, nil)
+	_, err := s.act(ctx, actor, id, action, CanScreen, "feedback", feedback, false, nil, nil)
 	return err
 }
 
@@ -296,7 +369,7 @@ func (s *Service) CloseUnsubmitted(ctx context.Context, e event.Event) error {
 				return err
 			}
 			for _, a := range batch {
-				if _, err := s.act(ctx, e.Actor, a.ID, ActionWithdraw, CanScreen, "reason", reasons[status], false, nil); err != nil {
+				if _, err := s.act(ctx, e.Actor, a.ID, ActionWithdraw, CanScreen, "reason", reasons[status], false, nil, nil); err != nil {
 					return err
 				}
 			}

@@ -1,8 +1,10 @@
 // Package application is the applications capability: a group's application to a funding
 // round, from draft through submission (with an immutable revision per submission) to the
 // funder's screening and decision. The status machine is in status.go, who may see and do
-// what in policy.go, the use cases in service.go and actions.go, the round figures in
-// stats.go. Storage is behind Store, implemented in internal/store.
+// what in policy.go, the use cases in service.go and actions.go, what stands between an
+// application and its submission in problems.go, revision diffs in diff.go, the folded
+// search text in search.go, the round figures in stats.go. Storage is behind Store,
+// implemented in internal/store.
 package application
 
 import (
@@ -39,6 +41,35 @@ type Application struct {
 	// RoundStatus is the stored status of the application's round, read with it: whether the
 	// round's decisions are published decides what applicants see (DecisionsPublished).
 	RoundStatus round.Status
+	// RoundName and Organisation are read with the application (joins, never one query per
+	// row), so a list says who applied to what.
+	RoundName    string
+	Organisation OrganisationSummary
+	// InfoRequest is the funder's latest request for more information; nil before any. It
+	// stays, answered, after the group resubmits, until another request replaces it.
+	InfoRequest *InfoRequest
+	// Problems is what stands between the application and its submission (problems.go),
+	// computed, never stored: filled for members of its group and grants managers while the
+	// application can change (draft, more_info_requested), nil otherwise.
+	Problems []Problem
+}
+
+// OrganisationSummary is what a list of applications shows of the applying organisation.
+type OrganisationSummary struct {
+	ID        string
+	Name      string
+	LegalForm string
+	UserLed   bool
+}
+
+// InfoRequest is a grants manager's request for more information, and the group's answer.
+type InfoRequest struct {
+	Message         string
+	RequestedAt     time.Time
+	RequestedByRole string
+	// AnsweredAt and Response are set by the resubmission that answers the request.
+	AnsweredAt *time.Time
+	Response   string
 }
 
 // Revision is the immutable copy of an application made at each submission.
@@ -52,6 +83,10 @@ type Revision struct {
 	Answers         map[string]any
 	SubmittedAt     time.Time
 	SubmittedBy     string
+	// Response is what the group said when it resubmitted in answer to the funder's request
+	// for more information, RequestMessage that request ("" for a first submission).
+	Response       string
+	RequestMessage string
 }
 
 // HistoryEntry is one status change of an application.
@@ -73,6 +108,11 @@ type Filter struct {
 	RoundID        string
 	Status         Status
 	OrganisationID string
+	// Query is what a manager typed to find applications by title, reference or
+	// organisation name: every word of it (folded by SearchText) must appear.
+	Query string
+	// SubmittedSince keeps applications whose latest submission is at or after it.
+	SubmittedSince *time.Time
 }
 
 // ListScope is which applications a caller may list, decided by policy.go and applied in SQL.
@@ -111,10 +151,15 @@ type Store interface {
 	NextReference(ctx context.Context, roundID string) (int, error)
 	AddRevision(ctx context.Context, r Revision) error
 	Revisions(ctx context.Context, applicationID string, p page.Params) ([]Revision, error)
+	// Revision reads revision number n of an application (errs.NotFound when absent).
+	Revision(ctx context.Context, applicationID string, n int) (Revision, error)
 	AddHistory(ctx context.Context, h HistoryEntry) error
 	History(ctx context.Context, applicationID string, p page.Params) ([]HistoryEntry, error)
 	// Figures computes a round's stats in the database (GROUP BY), never by loading rows.
 	Figures(ctx context.Context, roundID string) (Figures, error)
+	// RefreshSearch recomputes the search text of an organisation's applications (after its
+	// name changed); the store keeps it on every other write.
+	RefreshSearch(ctx context.Context, organisationID string) error
 }
 
 // Memberships answers what a user is to an application, in SQL at each request (never
@@ -144,12 +189,15 @@ var (
 	ErrLiveExists           = errs.E(errs.Conflict, "your organisation already has an application to this round; continue that one (existing_id)")
 	ErrRoundNotAccepting    = errs.E(errs.Conflict, "the round is not accepting new applications")
 	ErrRoundNotYetOpen      = errs.E(errs.Conflict, "the round does not take applications yet: it opens at opens_at")
-	ErrDeadlinePassed       = errs.E(errs.Conflict, "the round is not accepting submissions: it is not open or its closing time has passed")
-	ErrRoundMovedOn         = errs.E(errs.Conflict, "the round's decisions are made; this application can no longer be resubmitted")
-	ErrNotEditable          = errs.E(errs.Conflict, "only a draft, or an application the funder has asked for more information, can be changed")
-	ErrStale                = errs.E(errs.PreconditionFailed, "the application has changed since you read it (If-Match); read it again")
-	ErrNotYours             = errs.E(errs.Forbidden, "only members of the applying organisation may do this")
-	ErrManagersOnly         = errs.E(errs.Forbidden, "only grants managers may do this")
+	// ErrDeadlinePassed refuses changes to and submissions of a draft once its round has
+	// closed (closes_at, with the grace period for drafts started before it), saying when.
+	ErrDeadlinePassed   = errs.E(errs.Conflict, "this round has closed: it no longer takes submissions")
+	ErrRoundMovedOn     = errs.E(errs.Conflict, "the round's decisions are made; this application can no longer be resubmitted")
+	ErrRevisionNotFound = errs.E(errs.NotFound, "revision not found")
+	ErrNotEditable      = errs.E(errs.Conflict, "only a draft, or an application the funder has asked for more information, can be changed")
+	ErrStale            = errs.E(errs.PreconditionFailed, "the application has changed since you read it (If-Match); read it again")
+	ErrNotYours         = errs.E(errs.Forbidden, "only members of the applying organisation may do this")
+	ErrManagersOnly     = errs.E(errs.Forbidden, "only grants managers may do this")
 )
 
 // key is an application's place in a keyset page.

@@ -59,6 +59,10 @@ func CanReadHistory(actor auth.Actor, rel Relation) error {
 	return nil
 }
 
+// CanReadProblems says whether actor may ask what is left to do before an application
+// can be submitted: its group and grants managers, as for the history.
+func CanReadProblems(actor auth.Actor, rel Relation) error { return CanReadHistory(actor, rel) }
+
 // CanChange says whether actor may edit, submit or withdraw: members of the applying
 // organisation only (a manager cannot change an applicant's answers).
 func CanChange(actor auth.Actor, rel Relation) error {
@@ -71,8 +75,15 @@ func CanChange(actor auth.Actor, rel Relation) error {
 	return ErrNotYours
 }
 
-// CanScreen says whether actor may ask for more information or mark an application
-// ineligible: grants managers.
+// ShowsProblems says whether actor is shown a's problems (Problems): the members of its
+// group (the only applicants who can read it) and grants managers, while it can still
+// change (draft, more_info_requested). Panel members score what was submitted.
+func ShowsProblems(actor auth.Actor, a Application) bool {
+	return (actor.Is(auth.RoleApplicant) || actor.Is(auth.RoleGrantsManager)) && a.Status.Editable()
+}
+
+// CanScreen says whether actor may ask for more information, mark an application
+// ineligible or reinstate it: grants managers.
 func CanScreen(actor auth.Actor, rel Relation) error {
 	if err := CanRead(actor, rel); err != nil {
 		return err

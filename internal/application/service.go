@@ -142,7 +142,11 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, roundID, organis
 		if err := s.history(ctx, actor, a, "", ""); err != nil {
 			return err
 		}
-		out = a
+		// Read back with what the store joins (the organisation, the round's name).
+		if out, err = s.store.Get(ctx, a.ID, false); err != nil {
+			return err
+		}
+		out.Problems = Problems(r, out)
 		return s.events.Publish(ctx, actor, event.ApplicationCreation{ApplicationID: a.ID, RoundID: roundID, OrganisationID: organisationID})
 	})
 	return out.ViewFor(actor), err
@@ -154,13 +158,39 @@ func (s *Service) history(ctx context.Context, actor auth.Actor, a Application, 
 		At: a.UpdatedAt, ActorID: actor.UserID, ActorRole: string(actor.Role), Reason: reason})
 }
 
-// Get returns an application the actor may see (errs.NotFound otherwise).
+// Get returns an application the actor may see (errs.NotFound otherwise), with its
+// problems for its group and managers while it can change.
 func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Application, error) {
 	a, err := s.load(ctx, actor, id, false, CanRead)
 	if err != nil {
 		return Application{}, err
 	}
-	return a.ViewFor(actor), nil
+	one := []Application{a}
+	if err := s.withProblems(ctx, actor, one); err != nil {
+		return Application{}, err
+	}
+	return one[0].ViewFor(actor), nil
+}
+
+// withProblems fills in the problems (Problems) of those of list that actor is shown them
+// for (ShowsProblems), reading each of their rounds once.
+func (s *Service) withProblems(ctx context.Context, actor auth.Actor, list []Application) error {
+	rounds := map[string]round.Round{}
+	for i := range list {
+		if !ShowsProblems(actor, list[i]) {
+			continue
+		}
+		r, ok := rounds[list[i].RoundID]
+		if !ok {
+			var err error
+			if r, err = s.round(ctx, list[i].RoundID); err != nil {
+				return err
+			}
+			rounds[r.ID] = r
+		}
+		list[i].Problems = Problems(r, list[i])
+	}
+	return nil
 }
 
 // GetText returns an application the actor may see as plain text (Text).
@@ -183,8 +213,15 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.P
 	if err != nil {
 		return nil, "", err
 	}
+	var bad errs.Fields
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", errs.Fields{{Field: "status", Message: "is not an application status"}}.Err(errs.Malformed, "the filters are not valid")
+		bad.Add("status", "is not an application status")
+	}
+	if utf8.RuneCountInString(f.Query) > MaxQueryLength {
+		bad.Add("q", "must be at most %d characters", MaxQueryLength)
+	}
+	if err := bad.Err(errs.Malformed, "the filters are not valid"); err != nil {
+		return nil, "", err
 	}
 	scope.MaskDecisions = !actor.Is(auth.RoleGrantsManager)
 	list, err := s.store.List(ctx, scope, f, p)
@@ -192,6 +229,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter, p page.P
 		return nil, "", err
 	}
 	list, next := page.Trim(p, list, Application.key)
+	if err := s.withProblems(ctx, actor, list); err != nil {
+		return nil, "", err
+	}
 	for i := range list {
 		list[i] = list[i].ViewFor(actor)
 	}
@@ -208,43 +248,31 @@ type Patch struct {
 	Answers         map[string]any
 }
 
-// check lists every problem with the patch against the round's questions: each answer
-// against its question's type and limits (required-ness waits for submission), and no
-// answer to a question the round does not ask.
-func (p Patch) check(d round.Definition) errs.Fields {
-	var f errs.Fields
-	if p.Title != nil && utf8.RuneCountInString(*p.Title) > MaxTitleLength {
-		f.Add("title", "must be at most %d characters", MaxTitleLength)
-	}
-	if p.Summary != nil && utf8.RuneCountInString(*p.Summary) > MaxSummaryLength {
-		f.Add("summary", "must be at most %d characters", MaxSummaryLength)
-	}
-	if p.RequestedAmount != nil && (*p.RequestedAmount < 0 || *p.RequestedAmount > MaxAmount) {
-		f.Add("requested_amount", "must be a whole number of minor units from 0 to %d", int64(MaxAmount))
-	}
-	if len(p.Answers) > 0 {
-		f = append(f, round.CheckAnswers(d, p.Answers, false)...)
-	}
-	return f
-}
-
 // Update applies a patch to a draft (or an application the funder has asked for more
-// information) by a member of its organisation. ifMatch, when given, must be the current
-// version (errs.PreconditionFailed); the row is locked either way, so no update is lost.
+// information) by a member of its organisation. Autosave never loses words: what is sent is
+// stored even when an answer is over its limit or of the wrong shape, or the amount is
+// outside the round's range, and the application returned lists its Problems; only an
+// answer to a question the round does not ask and an amount that is no amount (refusals)
+// are refused (errs.Invalid). A draft whose round has closed cannot change
+// (ErrDeadlinePassed, saying when). ifMatch, when given, must be the current version
+// (errs.PreconditionFailed); the row is locked either way, so no update is lost.
 func (s *Service) Update(ctx context.Context, actor auth.Actor, id string, p Patch, ifMatch *int64) (Application, error) {
 	var out Application
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var changed []string
+		var r round.Round
 		var err error
 		out, err = s.change(ctx, actor, id, ifMatch, CanChange, func(a *Application) error {
 			if !a.Status.Editable() {
 				return ErrNotEditable
 			}
-			r, err := s.round(ctx, a.RoundID)
-			if err != nil {
+			if r, err = s.round(ctx, a.RoundID); err != nil {
 				return err
 			}
-			if err := p.check(r.Definition).Err(errs.Invalid, "some of the changes cannot be saved"); err != nil {
+			if a.Status == StatusDraft && !r.AcceptingSubmissions(s.now().UTC(), a.StartedAt) {
+				return closed(r, s.now())
+			}
+			if err := p.refusals(r.Definition).Err(errs.Invalid, "some of the changes cannot be saved"); err != nil {
 				return err
 			}
 			if changed = p.apply(a); len(changed) == 0 {
@@ -252,13 +280,30 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, id string, p Pat
 			}
 			return nil
 		})
-		if err != nil || len(changed) == 0 {
+		if err != nil {
 			return err
+		}
+		out.Problems = Problems(r, out)
+		if len(changed) == 0 {
+			return nil
 		}
 		return s.events.Publish(ctx, actor, event.ApplicationUpdate{ApplicationID: out.ID, Fields: changed})
 	})
 	return out.ViewFor(actor), err
 }
+
+// closed is ErrDeadlinePassed for a draft in round r at now, saying when the round closed
+// (or that the funder closed it before its closing time).
+func closed(r round.Round, now time.Time) error {
+	if now.Before(r.ClosesAt) {
+		return ErrDeadlinePassed.Withf("this round has closed: the funder closed it before its closing time (%s), so drafts can no longer be changed or submitted",
+			longTime(r.ClosesAt))
+	}
+	return ErrDeadlinePassed.Withf("this round closed on %s, so drafts can no longer be changed or submitted", longTime(r.ClosesAt))
+}
+
+// longTime writes a time as people read it: "31 March 2025 at 17:00 UTC".
+func longTime(t time.Time) string { return t.UTC().Format("2 January 2006 at 15:04 UTC") }
 
 // apply merges the patch into a and names what changed (answers as answers.<id>; values
 // are not copied into the audit log).

@@ -12,6 +12,7 @@ import (
 	"constellate/internal/errs"
 	"constellate/internal/organisation"
 	"constellate/internal/page"
+	"constellate/internal/round"
 )
 
 // act runs one of the status actions that take a reason.
@@ -23,6 +24,8 @@ func (f *fixture) act(action string, actor auth.Actor, id, text string, ifMatch 
 		return f.apps.RequestInfo(f.ctx, actor, id, text, ifMatch)
 	case "mark-ineligible":
 		return f.apps.MarkIneligible(f.ctx, actor, id, text, ifMatch)
+	case "reinstate":
+		return f.apps.Reinstate(f.ctx, actor, id, text, ifMatch)
 	}
 	panic("no action " + action)
 }
@@ -48,6 +51,8 @@ func TestActions(t *testing.T) {
 				application.StatusMoreInfoRequested, " Tell us about your budget. ", "Tell us about your budget.", "application.info_requested"},
 			{"screen a submitted application out", "mark-ineligible", "manager", application.StatusSubmitted,
 				application.StatusIneligible, "We fund user-led groups only.", "We fund user-led groups only.", "application.marked_ineligible"},
+			{"reinstate an application screened out", "reinstate", "manager", application.StatusIneligible,
+				application.StatusSubmitted, " We misread your answers. ", "We misread your answers.", "application.reinstated"},
 		}
 		for _, tc := range actionOK {
 			t.Run("ok/"+tc.name, func(t *testing.T) {
@@ -63,14 +68,17 @@ func TestActions(t *testing.T) {
 				}
 				want := before
 				want.Status, want.Version, want.UpdatedAt = tc.want, before.Version+1, f.clock.Now()
-				if d := cmp.Diff(want, got); d != "" {
+				if tc.action == "request-info" {
+					want.InfoRequest = &application.InfoRequest{Message: tc.reason, RequestedAt: f.clock.Now(), RequestedByRole: "grants_manager"}
+				}
+				if d := cmp.Diff(want, got, ignoreProblems); d != "" {
 					t.Errorf("returned application (-want +got):\n%s", d)
 				}
-				if d := cmp.Diff(want, f.stored(t, before.ID)); d != "" {
+				if d := cmp.Diff(want, f.stored(t, before.ID), ignoreProblems); d != "" {
 					t.Errorf("stored application (-want +got):\n%s", d)
 				}
 				move := map[string]any{"round_id": r.ID, "organisation_id": before.OrganisationID, "from": string(tc.status), "to": string(tc.want)}
-				if tc.reason != "" {
+				if tc.reason != "" || tc.action == "reinstate" {
 					move["reason"] = tc.reason
 				}
 				events = append(events, record{Action: tc.event, ActorID: actor.UserID, Changes: move})
@@ -129,6 +137,21 @@ func TestActions(t *testing.T) {
 					is: application.ErrNotFound, want: problem{Code: errs.NotFound}},
 				{name: "403 a member of the group", actor: "member", status: application.StatusSubmitted, text: "Not user-led.",
 					is: application.ErrManagersOnly, want: problem{Code: errs.Forbidden}},
+			}},
+			{"reinstate", "reinstate", []refusal{
+				{name: "422 no reason", actor: "manager", status: application.StatusIneligible, text: " ",
+					want: problem{Code: errs.Invalid, Fields: []string{"reason"}}},
+				{name: "409 not ineligible, before the missing reason", actor: "manager", status: application.StatusSubmitted,
+					is: application.ErrIllegalTransition, want: illegal},
+				{name: "409 once the round's decisions are published", actor: "manager", status: application.StatusIneligible,
+					text: "We misread.", setup: moveRound(round.ActionClose, round.ActionStartAssessment, round.ActionPublishDecisions),
+					is: application.ErrRoundMovedOn, want: problem{Code: errs.Conflict}},
+				{name: "403 the group's owner", status: application.StatusIneligible, text: "Please.",
+					is: application.ErrManagersOnly, want: problem{Code: errs.Forbidden}},
+				{name: "404 a panel member", actor: "panel", status: application.StatusIneligible, text: "x",
+					is: application.ErrNotFound, want: problem{Code: errs.NotFound}},
+				{name: "412 stale If-Match", actor: "manager", status: application.StatusIneligible, text: "x", stale: true,
+					is: application.ErrStale, want: problem{Code: errs.PreconditionFailed}},
 			}},
 		}
 		for _, g := range refused {
@@ -253,4 +276,39 @@ func (f *fixture) orgFor(t *testing.T, owner auth.Actor) string {
 		t.Fatal(err)
 	}
 	return o.ID
+}
+
+// A reinstated application rejoins a round already in assessment, with both moves in its
+// history (the reason on the first) and audit log.
+func TestReinstateRejoinsAssessment(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		f.clock.Set(start.Add(time.Hour))
+		r := f.openRound(t)
+		_, a := f.applicationIn(t, r.ID, application.StatusIneligible)
+		moveRound(round.ActionClose, round.ActionStartAssessment)(t, f, auth.Actor{}, a)
+		f.clock.Advance(time.Minute)
+		got, err := f.apps.Reinstate(f.ctx, f.manager, a.ID, "We misread your income.", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != application.StatusUnderAssessment || got.Version != a.Version+2 {
+			t.Errorf("reinstated into assessment: %s, version %d (was %d)", got.Status, got.Version, a.Version)
+		}
+		h := f.trail(t, a.ID).History
+		var moves []string
+		for _, e := range h[len(h)-2:] {
+			moves = append(moves, string(e.From)+"→"+string(e.To)+":"+e.Reason)
+		}
+		if d := cmp.Diff([]string{"ineligible→submitted:We misread your income.", "submitted→under_assessment:"}, moves); d != "" {
+			t.Errorf("history (-want +got):\n%s", d)
+		}
+		var actions []string
+		for _, e := range f.records(t, a.ID) {
+			actions = append(actions, e.Action)
+		}
+		if d := cmp.Diff([]string{"application.reinstated", "application.assessment_started"}, actions[len(actions)-2:]); d != "" {
+			t.Errorf("audit (-want +got):\n%s", d)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package application_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,21 +45,22 @@ func TestSubmit(t *testing.T) {
 			caller   string
 			setup    func(*testing.T, *fixture, auth.Actor, application.Application)
 			at       time.Time // when set, the submission is made then
+			response string
 			want     application.Status
 			revision int
 			versions int64 // how far the version moves
 			events   []string
 		}{
-			{"a complete draft", application.StatusDraft, "owner", fill, time.Time{},
+			{"a complete draft", application.StatusDraft, "owner", fill, time.Time{}, "",
 				application.StatusSubmitted, 1, 1, []string{"application.submitted"}},
-			{"by a plain member of the group", application.StatusDraft, "member", fill, time.Time{},
+			{"by a plain member of the group, with a note", application.StatusDraft, "member", fill, time.Time{}, " Thank you. ",
 				application.StatusSubmitted, 1, 1, []string{"application.submitted"}},
 			{"in the grace period of a draft started before closes_at", application.StatusDraft, "owner", fill,
-				closes.Add(29 * time.Minute), application.StatusSubmitted, 1, 1, []string{"application.submitted"}},
+				closes.Add(29 * time.Minute), "", application.StatusSubmitted, 1, 1, []string{"application.submitted"}},
 			{"a resubmission, after the deadline, keeps its reference", application.StatusMoreInfoRequested, "owner", nil,
-				closes.Add(time.Hour), application.StatusSubmitted, 2, 1, []string{"application.submitted"}},
+				closes.Add(time.Hour), "Our budget is now in the summary.", application.StatusSubmitted, 2, 1, []string{"application.submitted"}},
 			{"a resubmission to a round in assessment rejoins it", application.StatusMoreInfoRequested, "owner",
-				moveRound(round.ActionClose, round.ActionStartAssessment), time.Time{},
+				moveRound(round.ActionClose, round.ActionStartAssessment), time.Time{}, "Budget added.",
 				application.StatusUnderAssessment, 2, 2, []string{"application.submitted", "application.assessment_started"}},
 		}
 		for _, tc := range submitOK {
@@ -75,7 +77,7 @@ func TestSubmit(t *testing.T) {
 				if !tc.at.IsZero() {
 					f.clock.Set(tc.at)
 				}
-				got, err := f.apps.Submit(f.ctx, actor, a.ID, ptr(before.Version))
+				got, err := f.apps.SubmitWithResponse(f.ctx, actor, a.ID, tc.response, ptr(before.Version))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,19 +85,30 @@ func TestSubmit(t *testing.T) {
 				want := before
 				want.Status, want.Reference, want.Revision, want.SubmittedAt = tc.want, r.ReferencePrefix+"-0001", tc.revision, &now
 				want.Version, want.UpdatedAt = before.Version+tc.versions, now
-				if d := cmp.Diff(want, got); d != "" {
-					t.Errorf("returned application (-want +got):\n%s", d)
+				response := strings.TrimSpace(tc.response)
+				rev := application.Revision{Number: tc.revision, Title: before.Title, Summary: before.Summary,
+					RequestedAmount: before.RequestedAmount, Answers: before.Answers, SubmittedAt: now, SubmittedBy: actor.UserID,
+					Response: response}
+				if before.InfoRequest != nil {
+					// The funder's request stays on the application, answered.
+					answered := *before.InfoRequest
+					answered.AnsweredAt, answered.Response = &now, response
+					want.InfoRequest, rev.RequestMessage = &answered, answered.Message
 				}
-				if d := cmp.Diff(want, f.stored(t, a.ID)); d != "" {
+				if d := cmp.Diff(want, got, ignoreProblems); d != "" || got.Problems != nil {
+					t.Errorf("returned application (-want +got):\n%s\nproblems %v", d, got.Problems)
+				}
+				if d := cmp.Diff(want, f.stored(t, a.ID), ignoreProblems); d != "" {
 					t.Errorf("stored application (-want +got):\n%s", d)
 				}
-				rev := application.Revision{Number: tc.revision, Title: before.Title, Summary: before.Summary,
-					RequestedAmount: before.RequestedAmount, Answers: before.Answers, SubmittedAt: now, SubmittedBy: actor.UserID}
 				if d := cmp.Diff(append(tr.Revisions, rev), f.trail(t, a.ID).Revisions, ignoreRevisionIDs); d != "" {
 					t.Errorf("revisions (-want +got):\n%s", d)
 				}
 				move := map[string]any{"round_id": r.ID, "organisation_id": a.OrganisationID, "from": string(before.Status),
 					"to": "submitted", "reference": want.Reference, "revision": float64(tc.revision)}
+				if response != "" {
+					move["reason"] = response
+				}
 				events = append(events, record{Action: "application.submitted", ActorID: actor.UserID, Changes: move})
 				if len(tc.events) > 1 {
 					events = append(events, record{Action: tc.events[1], ActorID: actor.UserID, Changes: map[string]any{
@@ -113,7 +126,17 @@ func TestSubmit(t *testing.T) {
 		}{
 			{"submit422", []refusal{
 				{name: "an empty draft: every problem at once",
-					want: problem{Code: errs.Invalid, Fields: []string{"title", "requested_amount", "answers.user_led", "answers.about", "eligibility"}}},
+					want: problem{Code: errs.Invalid, Fields: []string{"title", "requested_amount", "answers.user_led", "answers.about"}}},
+				{name: "a resubmission without a response", status: application.StatusMoreInfoRequested, text: "  ",
+					want: problem{Code: errs.Invalid, Fields: []string{"response"}}},
+				{name: "a resubmission with problems and no response", status: application.StatusMoreInfoRequested,
+					setup: func(t *testing.T, f *fixture, owner auth.Actor, a application.Application) {
+						if _, err := f.apps.Update(f.ctx, owner, a.ID, application.Patch{Title: ptr("")}, nil); err != nil {
+							t.Fatal(err)
+						}
+					}, want: problem{Code: errs.Invalid, Fields: []string{"title", "response"}}},
+				{name: "a response too long", text: strings.Repeat("x", application.MaxReasonLength+1), setup: fill,
+					want: problem{Code: errs.Invalid, Fields: []string{"response"}}},
 				{name: "ineligible and asking too little", setup: func(t *testing.T, f *fixture, owner auth.Actor, a application.Application) {
 					p := application.Patch{Title: ptr("Ours"), RequestedAmount: ptr(int64(100)), Answers: map[string]any{"user_led": false, "about": "Hi."}}
 					if _, err := f.apps.Update(f.ctx, owner, a.ID, p, nil); err != nil {
@@ -152,7 +175,7 @@ func TestSubmit(t *testing.T) {
 			for _, tc := range g.cases {
 				t.Run(g.group+"/"+tc.name, func(t *testing.T) {
 					tc.run(t, f, func(actor auth.Actor, id string, ifMatch *int64) error {
-						_, err := f.apps.Submit(f.ctx, actor, id, ifMatch)
+						_, err := f.apps.SubmitWithResponse(f.ctx, actor, id, tc.text, ifMatch)
 						return err
 					})
 				})
@@ -176,7 +199,7 @@ func TestSubmitNumbersReferences(t *testing.T) {
 		}
 		submit := func(i int) string {
 			t.Helper()
-			a, err := f.apps.Submit(f.ctx, owners[i], apps[i].ID, nil)
+			a, err := f.apps.SubmitWithResponse(f.ctx, owners[i], apps[i].ID, "Here it is.", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -273,6 +273,8 @@ func problemOf(err error) problem {
 var (
 	equateEmpty = cmpopts.EquateEmpty()
 	ignoreIDs   = cmpopts.IgnoreFields(application.HistoryEntry{}, "ID", "ApplicationID")
+	// ignoreProblems leaves the computed problems to the tests about them.
+	ignoreProblems = cmpopts.IgnoreFields(application.Application{}, "Problems")
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -50,7 +50,13 @@ func TestCreateApplication(t *testing.T) {
 				now := f.clock.Now()
 				want := application.Application{ID: got.ID, RoundID: r.ID, OrganisationID: orgID, Answers: map[string]any{},
 					Status: application.StatusDraft, StartedAt: now, CreatedBy: actor.UserID, Version: 1, CreatedAt: now, UpdatedAt: now,
-					RoundStatus: round.StatusOpen}
+					RoundStatus: round.StatusOpen, RoundName: r.Name,
+					Organisation: application.OrganisationSummary{ID: orgID, Name: "Riverside Peer Support Circle"},
+					Problems: []application.Problem{
+						{Field: "title", Code: application.ProblemRequired, Message: "is required"},
+						{Field: "requested_amount", Code: application.ProblemRequired, Message: "is required: from £500.00 to £5000.00"},
+						{Field: "answers.user_led", Code: application.ProblemRequired, Message: "is required"},
+						{Field: "answers.about", Code: application.ProblemRequired, Message: "is required"}}}
 				if d := cmp.Diff(want, got); d != "" {
 					t.Errorf("returned application (-want +got):\n%s", d)
 				}
@@ -161,32 +167,50 @@ func TestUpdateApplication(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, f *fixture) {
 		updateOK := []struct {
-			name    string
-			status  application.Status
-			caller  string
-			patch   application.Patch
-			ifMatch bool
-			want    func(a *application.Application)
-			fields  []string
+			name     string
+			status   application.Status
+			caller   string
+			patch    application.Patch
+			ifMatch  bool
+			want     func(a *application.Application)
+			fields   []string
+			problems []string // field:code of the problems after the change, when checked
 		}{
 			{"title (trimmed) and amount", application.StatusDraft, "owner",
 				application.Patch{Title: ptr("  Our project  "), RequestedAmount: ptr(int64(75000))}, false,
-				func(a *application.Application) { a.Title, a.RequestedAmount = "Our project", 75000 }, []string{"title", "requested_amount"}},
+				func(a *application.Application) { a.Title, a.RequestedAmount = "Our project", 75000 }, []string{"title", "requested_amount"},
+				[]string{"answers.user_led:required"}},
 			{"answers merge into those saved", application.StatusDraft, "member",
 				application.Patch{Answers: map[string]any{"video": "https://example.org/v.mp4"}}, true,
 				func(a *application.Application) {
 					a.Answers = map[string]any{"about": "We meet.", "video": "https://example.org/v.mp4"}
 				},
-				[]string{"answers.video"}},
+				[]string{"answers.video"}, nil},
 			{"an emptied answer is cleared", application.StatusDraft, "owner",
 				application.Patch{Answers: map[string]any{"about": "  ", "user_led": true}}, false,
-				func(a *application.Application) { a.Answers = map[string]any{"user_led": true} }, []string{"answers.about", "answers.user_led"}},
+				func(a *application.Application) { a.Answers = map[string]any{"user_led": true} }, []string{"answers.about", "answers.user_led"},
+				[]string{"title:required", "requested_amount:required", "answers.about:required"}},
 			{"more information was asked for", application.StatusMoreInfoRequested, "owner",
 				application.Patch{Summary: ptr("Now with a budget.")}, true,
-				func(a *application.Application) { a.Summary = "Now with a budget." }, []string{"summary"}},
+				func(a *application.Application) { a.Summary = "Now with a budget." }, []string{"summary"}, []string{}},
+			// Autosave never loses words: over the limits, of the wrong shape, outside the
+			// round's range — all stored, each a problem.
+			{"over its limits and of the wrong shape: stored, with problems", application.StatusDraft, "owner",
+				application.Patch{Title: ptr(strings.Repeat("t", application.MaxTitleLength+1)), RequestedAmount: ptr(int64(600000)),
+					Answers: map[string]any{"user_led": "yes", "about": strings.Repeat("word ", 31)}}, false,
+				func(a *application.Application) {
+					a.Title, a.RequestedAmount = strings.Repeat("t", application.MaxTitleLength+1), 600000
+					a.Answers = map[string]any{"user_led": "yes", "about": strings.Repeat("word ", 31)}
+				},
+				[]string{"title", "requested_amount", "answers.about", "answers.user_led"},
+				[]string{"title:too_long", "requested_amount:out_of_range", "answers.user_led:wrong_type", "answers.about:too_long"}},
+			{"within the grace period of a draft started before closes_at", application.StatusDraft, "owner",
+				application.Patch{Title: ptr("Late, but in time")}, false,
+				func(a *application.Application) { a.Title = "Late, but in time" }, []string{"title"}, nil},
 		}
 		for _, tc := range updateOK {
 			t.Run("ok/"+tc.name, func(t *testing.T) {
+				f.clock.Set(start.Add(time.Hour))
 				r := f.openRound(t)
 				owner, a := f.applicationIn(t, r.ID, tc.status)
 				if tc.status == application.StatusDraft {
@@ -197,6 +221,9 @@ func TestUpdateApplication(t *testing.T) {
 				actor := f.caller(t, tc.caller, owner, a.OrganisationID)
 				before, events := f.stored(t, a.ID), f.records(t, a.ID)
 				f.clock.Advance(time.Minute)
+				if strings.Contains(tc.name, "grace") {
+					f.clock.Set(closes.Add(29 * time.Minute))
+				}
 				var ifMatch *int64
 				if tc.ifMatch {
 					ifMatch = ptr(before.Version)
@@ -208,11 +235,16 @@ func TestUpdateApplication(t *testing.T) {
 				want := before
 				tc.want(&want)
 				want.Version, want.UpdatedAt = before.Version+1, f.clock.Now()
-				if d := cmp.Diff(want, got); d != "" {
+				if d := cmp.Diff(want, got, ignoreProblems); d != "" {
 					t.Errorf("returned application (-want +got):\n%s", d)
 				}
-				if d := cmp.Diff(want, f.stored(t, a.ID)); d != "" {
+				if d := cmp.Diff(want, f.stored(t, a.ID), ignoreProblems); d != "" {
 					t.Errorf("stored application (-want +got):\n%s", d)
+				}
+				if tc.problems != nil {
+					if d := cmp.Diff(tc.problems, fieldsAndCodes(got.Problems)); d != "" {
+						t.Errorf("problems (-want +got):\n%s", d)
+					}
 				}
 				events = append(events, record{Action: "application.updated", ActorID: actor.UserID,
 					Changes: map[string]any{"fields": anys(tc.fields...)}})
@@ -232,6 +264,7 @@ func TestUpdateApplication(t *testing.T) {
 		}
 		for _, tc := range unchanged {
 			t.Run("unchanged/"+tc.name, func(t *testing.T) {
+				f.clock.Set(start.Add(time.Hour))
 				r := f.openRound(t)
 				owner, a := f.applicationIn(t, r.ID, application.StatusDraft)
 				if _, err := f.apps.Update(f.ctx, owner, a.ID, application.Patch{Title: complete.Title}, nil); err != nil {
@@ -276,21 +309,25 @@ func TestUpdateApplication(t *testing.T) {
 			{"update409", []refusal{
 				{name: "submitted", status: application.StatusSubmitted, patch: application.Patch{Title: title},
 					is: application.ErrNotEditable, want: problem{Code: errs.Conflict}},
+				{name: "a draft after its round closed and the grace period", at: closes.Add(30 * time.Minute), patch: application.Patch{Title: title},
+					is: application.ErrDeadlinePassed, want: problem{Code: errs.Conflict}},
+				{name: "a draft in a round closed by hand", setup: moveRound(round.ActionClose), patch: application.Patch{Title: title},
+					is: application.ErrDeadlinePassed, want: problem{Code: errs.Conflict}},
 				{name: "withdrawn", status: application.StatusWithdrawn, patch: application.Patch{Title: title},
 					is: application.ErrNotEditable, want: problem{Code: errs.Conflict}},
 			}},
 			{"update422", []refusal{
 				{name: "an answer to no question of the round", patch: application.Patch{Answers: map[string]any{"budget": 5}},
 					want: problem{Code: errs.Invalid, Fields: []string{"answers.budget"}}},
-				{name: "every problem at once", patch: application.Patch{Title: tooLong, RequestedAmount: ptr(int64(-1)),
-					Answers: map[string]any{"user_led": "yes", "about": strings.Repeat("word ", 31)}},
-					want: problem{Code: errs.Invalid, Fields: []string{"title", "requested_amount", "answers.user_led", "answers.about"}}},
+				{name: "an amount that is no amount, with an unknown answer: nothing saved", patch: application.Patch{Title: tooLong,
+					RequestedAmount: ptr(int64(-1)), Answers: map[string]any{"user_led": "yes", "budget": 5}},
+					want: problem{Code: errs.Invalid, Fields: []string{"requested_amount", "answers.budget"}}},
 			}},
 			// Who may see the row comes first, then a stale If-Match, then the rule's own errors.
 			{"update412", []refusal{
 				{name: "stale If-Match", stale: true, patch: application.Patch{Title: title},
 					is: application.ErrStale, want: problem{Code: errs.PreconditionFailed}},
-				{name: "stale before invalid", actor: "member", stale: true, patch: application.Patch{Title: tooLong},
+				{name: "stale before invalid", actor: "member", stale: true, patch: application.Patch{RequestedAmount: ptr(int64(-1))},
 					is: application.ErrStale, want: problem{Code: errs.PreconditionFailed}},
 				{name: "stale before not editable", status: application.StatusSubmitted, stale: true, patch: application.Patch{Title: title},
 					is: application.ErrStale, want: problem{Code: errs.PreconditionFailed}},
@@ -313,4 +350,13 @@ func TestUpdateApplication(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fieldsAndCodes writes problems as field:code.
+func fieldsAndCodes(ps []application.Problem) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, p.Field+":"+p.Code)
+	}
+	return out
 }

@@ -12,6 +12,8 @@ import (
 //	submitted ↔ more_info_requested
 //	withdrawn from draft, submitted, more_info_requested or under_assessment
 //	ineligible from submitted (a manager's screening)
+//	ineligible → submitted (a manager reinstates it, with a reason; a round already in
+//	assessment takes it straight on to under_assessment)
 type Status string
 
 // The application states.
@@ -94,11 +96,12 @@ const (
 	ActionDecline         Action = "decline"          // decision: under_assessment → declined
 	ActionWithdraw        Action = "withdraw"         // applicant, before a decision
 	ActionMarkIneligible  Action = "mark_ineligible"  // manager screening: submitted → ineligible
+	ActionReinstate       Action = "reinstate"        // manager: ineligible → submitted (screening reversed)
 )
 
 // Actions lists every action.
 var Actions = []Action{ActionSubmit, ActionRequestInfo, ActionStartAssessment, ActionAward, ActionDecline,
-	ActionWithdraw, ActionMarkIneligible}
+	ActionWithdraw, ActionMarkIneligible, ActionReinstate}
 
 // transitions is the table of legal moves: action → (from → to). Nothing else assigns a
 // status.
@@ -111,6 +114,7 @@ var transitions = map[Action]map[Status]Status{
 	ActionWithdraw: {StatusDraft: StatusWithdrawn, StatusSubmitted: StatusWithdrawn,
 		StatusMoreInfoRequested: StatusWithdrawn, StatusUnderAssessment: StatusWithdrawn},
 	ActionMarkIneligible: {StatusSubmitted: StatusIneligible},
+	ActionReinstate:      {StatusIneligible: StatusSubmitted},
 }
 
 // Event is the event an action publishes.
@@ -130,6 +134,8 @@ func (a Action) Event() event.Name {
 		return event.ApplicationWithdrawn
 	case ActionMarkIneligible:
 		return event.ApplicationMarkedIneligible
+	case ActionReinstate:
+		return event.ApplicationReinstated
 	}
 	return ""
 }
@@ -163,6 +169,8 @@ func pastTense(a Action) string {
 		return "withdrawn"
 	case ActionMarkIneligible:
 		return "marked ineligible"
+	case ActionReinstate:
+		return "reinstated"
 	}
 	return string(a)
 }

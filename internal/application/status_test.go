@@ -2,6 +2,7 @@ package application
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"constellate/internal/auth"
@@ -18,7 +19,7 @@ func TestTransitions(t *testing.T) {
 		StatusAwarded:           {},
 		StatusDeclined:          {},
 		StatusWithdrawn:         {},
-		StatusIneligible:        {},
+		StatusIneligible:        {ActionReinstate: StatusSubmitted},
 	}
 	if len(want) != len(Statuses) {
 		t.Fatalf("the test covers %d states, the machine has %d", len(want), len(Statuses))
@@ -100,30 +101,18 @@ func TestApplicantSeesDecisionOnlyWhenPublished(t *testing.T) {
 
 func TestSuppress(t *testing.T) {
 	for n, want := range map[int64]any{0: int64(0), 1: "<5", 4: "<5", 5: int64(5), 120: int64(120)} {
-		if got := Suppress(n); got != want {
-			t.Errorf("Suppress(%d) = %v, want %v", n, got, want)
+		f := Suppress(n)
+		if got := f.Value(); got != want {
+			t.Errorf("Suppress(%d).Value() = %v, want %v", n, got, want)
+		}
+		if f.Suppressed && f.Exact != 0 {
+			t.Errorf("Suppress(%d) keeps the number: %+v", n, f)
 		}
 	}
-}
-
-func TestSubmissionProblemsListsEverything(t *testing.T) {
-	r := round.Round{Definition: round.Definition{Currency: "GBP", MinGrant: 50000, MaxGrant: 500000,
-		Eligibility: round.Eligibility{
-			Questions: []round.Question{{ID: "user_led", Label: "User-led?", Type: round.YesNo, Required: true}},
-			Rules:     []round.Rule{{QuestionID: "user_led", Op: round.OpEq, Value: true, Message: "This fund is for user-led groups."}}},
-		Form: round.Form{Questions: []round.Question{{ID: "about", Label: "About", Type: round.LongText, Required: true, MaxWords: 3}}}}}
-	a := Application{RequestedAmount: 10, Answers: map[string]any{"user_led": false, "about": "one two three four"}}
-	got := map[string]bool{}
-	for _, f := range SubmissionProblems(r, a) {
-		got[f.Field] = true
-	}
-	for _, want := range []string{"title", "requested_amount", "answers.about", "eligibility"} {
-		if !got[want] {
-			t.Errorf("no problem listed for %s (got %v)", want, got)
-		}
-	}
-	a = Application{Title: "T", RequestedAmount: 50000, Answers: map[string]any{"user_led": true, "about": "one two"}}
-	if f := SubmissionProblems(r, a); len(f) != 0 {
-		t.Errorf("a complete application has problems: %v", f)
+	r := reach(map[string]int64{"disabled_people": 7, "women_and_girls": 2}, map[string]int64{"london": 3})
+	want := Reach{LedBy: map[string]Figure{"disabled_people": {Exact: 7}, "women_and_girls": {Suppressed: true}, NotStated: {}},
+		Region: map[string]Figure{"london": {Suppressed: true}, NotStated: {}}}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("reach = %+v, want %+v", r, want)
 	}
 }

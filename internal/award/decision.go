@@ -170,6 +170,8 @@ func (s *Service) Decide(ctx context.Context, actor auth.Actor, applicationID st
 			return nil
 		}); err != nil {
 			return err
+		} else if out.Version == existing.Version {
+			return nil // the same decision again: nothing changed, nothing to record
 		}
 		return s.events.Publish(ctx, actor, event.DecisionChange{Kind: event.DecisionRecorded, ApplicationID: c.ApplicationID,
 			RoundID: r.ID, Outcome: string(out.Outcome), Amount: out.Amount})

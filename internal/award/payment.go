@@ -273,6 +273,13 @@ func (s *Service) MarkPaid(ctx context.Context, actor auth.Actor, id, paidOn, re
 		if err != nil {
 			return err
 		}
+		// The award's lock first, the order Schedule and Withdraw take (award, then its
+		// payments): an award's instalments are marked paid one at a time, so only the first
+		// activates it; a payment never lands between a new schedule's sums and its
+		// cancellations (paying the award twice over); and no two of them deadlock.
+		if _, err := s.store.UpdateAward(ctx, seen.AwardID, change.Guard{At: s.now()}, func(*Award) error { return change.Unchanged }); err != nil {
+			return err
+		}
 		out, err = s.movePayment(ctx, actor, seen.ID, PaymentMarkPaid, nil, func(p *Payment) error {
 			p.PaidOn, p.Reference, p.PaidBy = paidOn, reference, actor.UserID
 			return nil

@@ -34,6 +34,51 @@ type Config struct {
 	RequestTimeout       time.Duration // CONSTELLATE_REQUEST_TIMEOUT, default 30s
 	DBMaxConns           int           // CONSTELLATE_DB_MAX_CONNS: the Postgres pool's size; 0 → max(4, CPUs)
 	LogLevel             string        // CONSTELLATE_LOG_LEVEL: debug|info|warn|error, default info
+	// RateLimits overrides rate limits by name (CONSTELLATE_RATE_LIMITS, e.g.
+	// "login=300/15m,register=200/1h"); the limits not named keep their defaults
+	// (identity.DefaultRates).
+	RateLimits map[string]RateLimit
+}
+
+// RateLimit is at most Max events per sliding Window.
+type RateLimit struct {
+	Max    int
+	Window time.Duration
+}
+
+// RateLimitNames are the limits CONSTELLATE_RATE_LIMITS may set (identity.DefaultRates has
+// their defaults; a test keeps the two in step).
+var RateLimitNames = []string{"login", "login_account", "register", "refresh", "client_token", "accept_invite"}
+
+// Variable documents one environment variable (constellate --help lists them; the README's
+// configuration table has a row for each).
+type Variable struct {
+	Name, Default, Help string
+}
+
+// Variables are every variable Load reads, in the README's order.
+var Variables = []Variable{
+	{"CONSTELLATE_ADDR", ":8080", "listen address, host:port"},
+	{"DATABASE_URL", "", "postgres://user:password@host:5432/db; empty: embedded SQLite in the data directory"},
+	{"CONSTELLATE_DATA_DIR", "./data", "the SQLite file, and generated keys when none are configured"},
+	{"CONSTELLATE_ISSUER", "constellate", "the iss of access tokens"},
+	{"CONSTELLATE_AUDIENCE", "constellate-api", "the aud of access tokens"},
+	{"CONSTELLATE_SIGNING_KEY_FILE", "", "Ed25519 private key (PEM) signing access tokens; empty: generated in the data directory"},
+	{"CONSTELLATE_ENCRYPTION_KEY", "", "32 random bytes, base64, encrypting bank details; required with Postgres"},
+	{"CONSTELLATE_ENCRYPTION_KEY_PREVIOUS", "", "older keys that still decrypt (rotation), comma separated"},
+	{"CONSTELLATE_SMTP_URL", "", "smtp://user:password@host:587 or smtps://…, for notification email"},
+	{"CONSTELLATE_FUNDER_PREFIX", "", "the funder's 360Giving prefix (360G-…)"},
+	{"CONSTELLATE_TRUSTED_PROXIES", "", "IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed"},
+	{"CONSTELLATE_CORS_ORIGINS", "", "origins allowed by CORS, comma separated"},
+	{"CONSTELLATE_BANK_CHANGE_COOLING_OFF", "72h", "how long payments wait after a bank account changes"},
+	{"CONSTELLATE_ACCESS_TOKEN_TTL", "15m", "access token lifetime (at least 1m)"},
+	{"CONSTELLATE_DB_MAX_CONNS", "max(4, CPUs)", "the Postgres pool's size"},
+	{"CONSTELLATE_DRAIN_DELAY", "5s", "after SIGTERM, how long readiness answers 503 while still serving"},
+	{"CONSTELLATE_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish"},
+	{"CONSTELLATE_REQUEST_TIMEOUT", "30s", "each request's deadline (at least 1s)"},
+	{"CONSTELLATE_RATE_LIMITS", "", "rate limits to change, name=N/window, comma separated, e.g. login=300/15m,register=200/1h " +
+		"(names: login, login_account, register, refresh, client_token, accept_invite)"},
+	{"CONSTELLATE_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
 // Load reads and validates the configuration. getenv is os.Getenv in production.
@@ -143,6 +188,13 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.DBMaxConns = n
 	}
+	if v := strings.TrimSpace(getenv("CONSTELLATE_RATE_LIMITS")); v != "" {
+		limits, err := parseRateLimits(v)
+		if err != nil {
+			bad("CONSTELLATE_RATE_LIMITS", "%s", err)
+		}
+		c.RateLimits = limits
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -152,6 +204,37 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// parseRateLimits reads "name=N/window,…": N a whole number from 1 to 1,000,000, window a
+// duration from 1s to 24h.
+func parseRateLimits(v string) (map[string]RateLimit, error) {
+	out := map[string]RateLimit{}
+	for _, item := range splitList(v) {
+		name, rate, ok := strings.Cut(item, "=")
+		name = strings.TrimSpace(name)
+		known := false
+		for _, n := range RateLimitNames {
+			known = known || n == name
+		}
+		if !ok || !known {
+			return nil, fmt.Errorf("%q: want name=N/window with a name among %s", item, strings.Join(RateLimitNames, ", "))
+		}
+		n, w, ok := strings.Cut(strings.TrimSpace(rate), "/")
+		max, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || err != nil || max < 1 || max > 1_000_000 {
+			return nil, fmt.Errorf("%s: want N/window such as 100/15m, N from 1 to 1000000, got %q", name, rate)
+		}
+		window, err := time.ParseDuration(strings.TrimSpace(w))
+		if err != nil || window < time.Second || window > 24*time.Hour {
+			return nil, fmt.Errorf("%s: want a window from 1s to 24h such as 15m or 1h, got %q", name, w)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s is given twice", name)
+		}
+		out[name] = RateLimit{Max: max, Window: window}
+	}
+	return out, nil
 }
 
 // String describes the configuration with secrets masked, for the start-up log.

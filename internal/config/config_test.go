@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,63 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	_, err = Load(env(map[string]string{"DATABASE_URL": "mysql://root:hunter2@db/x"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+// TestRateLimits: CONSTELLATE_RATE_LIMITS overrides the limits it names; a bad entry stops
+// start-up with a message naming the variable.
+func TestRateLimits(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || len(c.RateLimits) != 0 {
+		t.Fatalf("default: %v %v", c.RateLimits, err)
+	}
+	c, err = Load(env(map[string]string{"CONSTELLATE_RATE_LIMITS": " login=300/15m, register = 200/1h,login_account=3/5m "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]RateLimit{"login": {300, 15 * time.Minute}, "register": {200, time.Hour}, "login_account": {3, 5 * time.Minute}}
+	if len(c.RateLimits) != len(want) {
+		t.Fatalf("rate limits %v", c.RateLimits)
+	}
+	for k, v := range want {
+		if c.RateLimits[k] != v {
+			t.Errorf("%s = %v, want %v", k, c.RateLimits[k], v)
+		}
+	}
+	for _, bad := range []string{"logins=1/1m", "login=0/1m", "login=ten/1m", "login=10", "login=10/forever", "login=10/0s",
+		"login=10/48h", "login=1/1m,login=2/1m", "=5/1m"} {
+		if _, err := Load(env(map[string]string{"CONSTELLATE_RATE_LIMITS": bad})); err == nil || !strings.Contains(err.Error(), "CONSTELLATE_RATE_LIMITS") {
+			t.Errorf("%q: %v, want an error naming CONSTELLATE_RATE_LIMITS", bad, err)
+		}
+	}
+}
+
+// TestVariablesAreDocumented: Variables (what constellate --help lists) names exactly the
+// variables Load reads, and the README's configuration table has a row for each.
+func TestVariablesAreDocumented(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := Load(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, v := range Variables {
+		listed[v.Name] = true
+		if !read[v.Name] {
+			t.Errorf("Variables lists %s, which Load does not read", v.Name)
+		}
+	}
+	for k := range read {
+		if !listed[k] {
+			t.Errorf("Load reads %s, which Variables does not list", k)
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md's configuration table has no row for %s", v.Name)
+		}
 	}
 }

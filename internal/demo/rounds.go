@@ -52,7 +52,7 @@ func sideBySideRound(base time.Time) round.Definition {
 			},
 		},
 		Form: round.Form{Questions: []round.Question{
-			{ID: "about", Label: "Tell us about your group and who it is for", Type: round.LongText, Required: true, MaxWords: 250,
+			{ID: "about", Label: "Tell us about your group and who it is for", Type: round.LongText, Required: true, MaxWords: 250, Accepts: []round.AnswerKind{round.AnswerText, round.AnswerMediaLink},
 				Help: "Plain words are best. There are no right answers."},
 			{ID: "activity", Label: "What would you do with the grant?", Type: round.LongText, Required: true, MaxWords: 300},
 			{ID: "difference", Label: "What difference will it make, and how will you know?", Type: round.LongText, Required: true, MaxWords: 200},
@@ -61,7 +61,7 @@ func sideBySideRound(base time.Time) round.Definition {
 			{ID: "activities", Label: "Which of these does your group do?", Type: round.MultiChoice,
 				Options: []string{"Peer support", "Self-advocacy or campaigning", "Arts and creativity", "Advice and information", "Social activities", "Something else"}},
 			{ID: "volunteers", Label: "How many volunteers help run your group?", Type: round.Number, Required: true, Min: num(0), Max: num(10000)},
-			{ID: "other_funding", Label: "How much other funding do you expect this year (in pence)?", Type: round.Money, Min: num(0)},
+			{ID: "other_funding", Label: "How much other funding do you expect this year?", Type: round.Money, Min: num(0)},
 			{ID: "contact_preference", Label: "How would you like us to contact you?", Type: round.SingleChoice, Required: true,
 				Options: []string{"Email", "Phone call", "Text message", "Video call", "Video call with a BSL interpreter"}},
 			{ID: "start_date", Label: "When would you like to start?", Type: round.Date},
@@ -77,7 +77,7 @@ func sideBySideRound(base time.Time) round.Definition {
 		ReportSchedule: round.ReportSchedule{{Kind: round.ReportInterim, DueAfterDays: 180}, {Kind: round.ReportFinal, DueAfterDays: 365}},
 		ReportForm: round.Form{Questions: []round.Question{
 			{ID: "what_happened", Label: "What happened? Tell us in your own words", Type: round.LongText, Required: true, MaxWords: 300},
-			{ID: "spent", Label: "How much of the grant have you spent (in pence)?", Type: round.Money, Required: true, Min: num(0)},
+			{ID: "spent", Label: "How much of the grant have you spent?", Type: round.Money, Required: true, Min: num(0)},
 			{ID: "story", Label: "Or share a video, audio or photo story", Type: round.MediaLink},
 		}},
 	}

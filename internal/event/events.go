@@ -27,6 +27,10 @@ const (
 	BankAccountReplaced Name = "bank_account.replaced"
 	BankAccountRead     Name = "bank_account.read"
 
+	OrganisationInvitationCreated  Name = "organisation_invitation.created"
+	OrganisationInvitationAccepted Name = "organisation_invitation.accepted"
+	OrganisationInvitationRevoked  Name = "organisation_invitation.revoked"
+
 	ProgrammeCreated        Name = "programme.created"
 	ProgrammeUpdated        Name = "programme.updated"
 	RoundCreated            Name = "round.created"
@@ -47,6 +51,7 @@ const (
 	ApplicationDeclined          Name = "application.declined"
 	ApplicationWithdrawn         Name = "application.withdrawn"
 	ApplicationMarkedIneligible  Name = "application.marked_ineligible"
+	ApplicationReinstated        Name = "application.reinstated"
 
 	ConflictDeclared         Name = "conflict.declared"
 	AssignmentCreated        Name = "assignment.created"
@@ -157,6 +162,23 @@ type BankAccount struct {
 	NotifyOwnerIDs        []string `json:"notify_owner_ids,omitempty"`
 }
 
+// OrganisationInvitation is the payload of the organisation_invitation events (Kind), whose
+// subject is the organisation (one filter finds a group's invitations with its other
+// changes). On organisation_invitation.created it carries what the invitation email needs
+// (the seam for notifications): the email, the role, who invited and until when. There is
+// no token to leak: the invitee signs in with that email and finds the invitation at
+// GET /v1/me/invitations. UserID is who accepted.
+type OrganisationInvitation struct {
+	Kind           Name   `json:"-"`
+	OrganisationID string `json:"-"`
+	InvitationID   string `json:"invitation_id"`
+	Email          string `json:"email,omitempty"`
+	Role           string `json:"membership_role,omitempty"`
+	InvitedBy      string `json:"invited_by,omitempty"`
+	ExpiresAt      string `json:"expires_at,omitempty"`
+	UserID         string `json:"user_id,omitempty"`
+}
+
 // Programmes and rounds.
 
 // ProgrammeChange is the payload of programme.created (Name) and programme.updated
@@ -235,6 +257,24 @@ type ApplicationMove struct {
 	Reference      string `json:"reference,omitempty"`
 	Revision       int    `json:"revision,omitempty"`
 }
+
+// ApplicationReinstatement is the payload of application.reinstated: a grants manager
+// reversed an ineligible decision, with the reason the group reads in the history (To is
+// submitted; a round already in assessment then moves it on, with its own event).
+type ApplicationReinstatement struct {
+	ApplicationID  string `json:"-"`
+	RoundID        string `json:"round_id"`
+	OrganisationID string `json:"organisation_id"`
+	From           string `json:"from"`
+	To             string `json:"to"`
+	Reason         string `json:"reason"`
+}
+
+// Event implements Payload.
+func (p ApplicationReinstatement) Event() Name { return ApplicationReinstated }
+
+// Subject implements Payload.
+func (p ApplicationReinstatement) Subject() Subject { return Subject{"application", p.ApplicationID} }
 
 // Assessment.
 
@@ -403,3 +443,10 @@ func (p Schedule) Event() Name                  { return PaymentsScheduled }
 func (p Schedule) Subject() Subject             { return Subject{"award", p.AwardID} }
 func (p PaymentMove) Event() Name               { return p.Kind }
 func (p PaymentMove) Subject() Subject          { return Subject{"payment", p.PaymentID} }
+
+// The organisation invitations' Payload methods (subject: the organisation).
+
+func (p OrganisationInvitation) Event() Name { return p.Kind }
+func (p OrganisationInvitation) Subject() Subject {
+	return Subject{"organisation", p.OrganisationID}
+}

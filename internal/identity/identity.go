@@ -34,6 +34,7 @@ type Store interface {
 	SessionStore
 	ClientStore
 	InvitationStore
+	RateStore
 }
 
 // UserStore keeps accounts.
@@ -63,7 +64,6 @@ type Service struct {
 	now    func() time.Time
 	// Policy holds the lifetimes and limits; NewService sets the defaults.
 	Policy Policy
-	limits limits
 }
 
 // Policy is the identity capability's lifetimes and limits.
@@ -72,6 +72,8 @@ type Policy struct {
 	FamilyLifetime time.Duration // absolute bound on a session (refresh family)
 	ReuseGrace     time.Duration // a just-spent refresh token replayed within this is refused without revoking
 	InvitationTTL  time.Duration
+	// Rates are the rate limits (limits.go): DefaultRates unless SetRates changes them.
+	Rates map[Limit]Rate
 }
 
 // DefaultPolicy: refresh tokens live 30 days, sliding, within a 90-day session; a 10-second
@@ -81,7 +83,12 @@ var DefaultPolicy = Policy{RefreshTTL: 30 * 24 * time.Hour, FamilyLifetime: 90 *
 
 // NewService returns the identity service.
 func NewService(tx Transactor, store Store, tokens *auth.Tokens, events *event.Bus, now func() time.Time) *Service {
-	return &Service{tx: tx, store: store, tokens: tokens, events: events, now: now, Policy: DefaultPolicy, limits: newLimits(now)}
+	p := DefaultPolicy
+	p.Rates = make(map[Limit]Rate, len(DefaultRates))
+	for l, r := range DefaultRates {
+		p.Rates[l] = r
+	}
+	return &Service{tx: tx, store: store, tokens: tokens, events: events, now: now, Policy: p}
 }
 
 // Tokens exposes the token issuer (for the JWKS endpoint).

@@ -57,36 +57,53 @@ var (
 )
 
 // Login checks the password and starts a session. Unknown email and wrong password answer
-// alike, in about the same time. Five failures for one email within 15 minutes lock that
-// email out (429) until the oldest failure ages out; a success clears the count.
+// alike, in about the same time. Failures only are counted (limits.go), by the client key
+// the HTTP layer puts in ctx (WithClient): per client IP (LimitLogin), and per account per
+// client IP (LimitLoginAccount). A success counts nothing and clears that account's count
+// for that IP, so nobody is ever refused for succeeding, and failures made elsewhere never
+// lock the account's holder out.
 func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(email) > maxEmailLength {
-		// No account has such an email (registration refuses it), and counting it would keep
-		// it in the failure limiter's memory: up to 1 MiB per key.
+		// No account has such an email (registration refuses it): nothing to look up or count.
 		return Session{}, ErrBadCredentials
 	}
-	if err := s.limits.check(limitAccountFailures, email); err != nil {
-		return Session{}, err
+	client := clientFrom(ctx)
+	var ipRes, accountRes *reservation
+	if client != "" {
+		// Each attempt is counted as a failure first and given back if it succeeds, so a burst
+		// of concurrent guesses cannot all pass the check before any is counted.
+		var err error
+		if ipRes, err = s.take(ctx, LimitLogin, client); err != nil {
+			return Session{}, err
+		}
+		if accountRes, err = s.take(ctx, LimitLoginAccount, email+"\x00"+client); err != nil {
+			s.giveBack(ctx, ipRes)
+			return Session{}, err
+		}
 	}
+	notFailed := func() { s.giveBack(ctx, ipRes); s.giveBack(ctx, accountRes) }
 	u, err := s.store.UserByEmail(ctx, email)
 	if errs.CodeOf(err) == errs.NotFound {
 		_, _, _ = auth.CheckPassword(ctx, password, dummyHashForTiming)
-		s.limits.record(limitAccountFailures, email)
 		return Session{}, ErrBadCredentials
 	}
 	if err != nil {
+		notFailed()
 		return Session{}, err
 	}
 	match, rehash, err := auth.CheckPassword(ctx, password, u.PasswordHash)
 	if err != nil {
+		notFailed()
 		return Session{}, err
 	}
 	if !match {
-		s.limits.record(limitAccountFailures, email)
 		return Session{}, ErrBadCredentials
 	}
-	s.limits.reset(limitAccountFailures, email)
+	s.giveBack(ctx, ipRes)
+	if client != "" {
+		s.forget(ctx, LimitLoginAccount, email+"\x00"+client)
+	}
 	if rehash {
 		if h, err := auth.HashPassword(ctx, password); err == nil {
 			_ = s.store.SetPasswordHash(ctx, u.ID, h, s.now())
@@ -242,8 +259,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor auth.Actor, current,
 	if err != nil {
 		return Session{}, err
 	}
-	if err := s.limits.check(limitAccountFailures, u.Email); err != nil {
-		return Session{}, err
+	// A wrong current password counts as a failed login to the account from this client.
+	var accountRes *reservation
+	if client := clientFrom(ctx); client != "" {
+		if accountRes, err = s.take(ctx, LimitLoginAccount, u.Email+"\x00"+client); err != nil {
+			return Session{}, err
+		}
 	}
 	var f errs.Fields
 	if msg := PasswordProblem(next, u.Email); msg != "" {
@@ -253,12 +274,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor auth.Actor, current,
 	}
 	match, _, err := auth.CheckPassword(ctx, current, u.PasswordHash)
 	if err != nil {
+		s.giveBack(ctx, accountRes)
 		return Session{}, err
 	}
 	if !match {
-		s.limits.record(limitAccountFailures, u.Email)
 		return Session{}, ErrWrongPassword
 	}
+	s.giveBack(ctx, accountRes)
 	if err := f.Err(errs.Invalid, "the new password is not valid"); err != nil {
 		return Session{}, err
 	}

@@ -32,6 +32,10 @@ type BankDetails struct {
 	HeldBy            HeldBy `json:"held_by"`
 	HostName          string `json:"host_name"`
 	HostCharityNumber string `json:"host_charity_number"`
+	// A host needs only one of a charity number, a company number or a description:
+	// CICs, churches and community associations host groups too.
+	HostCompanyNumber string `json:"host_company_number,omitempty"`
+	HostDescription   string `json:"host_description,omitempty"`
 }
 
 // Validate normalises the details (sort code and account number to bare digits) and lists
@@ -52,20 +56,32 @@ func (b *BankDetails) Validate() error {
 	}
 	b.HostName = strings.TrimSpace(b.HostName)
 	b.HostCharityNumber = NormaliseCharityNumber(b.HostCharityNumber)
+	b.HostCompanyNumber = NormaliseCompanyNumber(b.HostCompanyNumber)
+	b.HostDescription = strings.TrimSpace(b.HostDescription)
 	switch b.HeldBy {
 	case HeldByOrganisation:
-		if b.HostName != "" {
-			f.Add("host_name", "is only for an account held by a host organisation")
-		}
-		if b.HostCharityNumber != "" {
-			f.Add("host_charity_number", "is only for an account held by a host organisation")
+		for _, h := range [][2]string{{"host_name", b.HostName}, {"host_charity_number", b.HostCharityNumber},
+			{"host_company_number", b.HostCompanyNumber}, {"host_description", b.HostDescription}} {
+			if h[1] != "" {
+				f.Add(h[0], "is only for an account held by a host organisation")
+			}
 		}
 	case HeldByHostOrganisation:
 		if b.HostName == "" || utf8.RuneCountInString(b.HostName) > maxName {
 			f.Add("host_name", "is required when the account is held by a host organisation (at most %d characters)", maxName)
 		}
-		if !ValidCharityNumber(b.HostCharityNumber) {
-			f.Add("host_charity_number", "is required when the account is held by a host organisation: a charity number such as 1234567, SC012345 or NIC100123")
+		if b.HostCharityNumber != "" && !ValidCharityNumber(b.HostCharityNumber) {
+			f.Add("host_charity_number", "must be a charity number such as 1234567, SC012345 or NIC100123")
+		}
+		if b.HostCompanyNumber != "" && !ValidCompanyNumber(b.HostCompanyNumber) {
+			f.Add("host_company_number", "must be a Companies House number: 8 digits, or 2 letters and 6 digits such as SC123456")
+		}
+		if utf8.RuneCountInString(b.HostDescription) > maxDescription {
+			f.Add("host_description", "must be at most %d characters", maxDescription)
+		}
+		if b.HostCharityNumber == "" && b.HostCompanyNumber == "" && b.HostDescription == "" {
+			f.Add("host_charity_number", "give the host's charity number, company number (host_company_number) or, for a host with neither, "+
+				"a description (host_description: a church, a community association, a CIC…)")
 		}
 	default:
 		f.Add("held_by", "must be organisation or host_organisation")

@@ -111,6 +111,24 @@ type Store interface {
 	UserOrganisations(ctx context.Context, userID string) ([]UserOrganisation, error)
 	// FindUser finds an account by email (lower-cased) or by id; exactly one is given.
 	FindUser(ctx context.Context, email, id string) (UserRef, error)
+	// IsMemberByEmail reports whether the account with email (lower-cased) is a member of
+	// orgID. It runs the same query whether or not such an account exists.
+	IsMemberByEmail(ctx context.Context, orgID, email string) (bool, error)
+	// NameInUse reports whether an organisation other than exceptID has the name key key
+	// (NameKey).
+	NameInUse(ctx context.Context, key, exceptID string) (bool, error)
+
+	CreateInvitation(ctx context.Context, inv Invitation) error
+	// Invitation loads one invitation, locking its row when forUpdate; OrganisationName
+	// and InvitedByName are filled in.
+	Invitation(ctx context.Context, id string, forUpdate bool) (Invitation, error)
+	// PendingInvitations lists, in id order after p.After, the invitations neither
+	// accepted, revoked nor expired at now: of organisation s.OrganisationID and/or to
+	// email s.Email (at least one is given); OrganisationName and InvitedByName are filled in.
+	PendingInvitations(ctx context.Context, s InvitationScope, now time.Time, p page.Params) ([]Invitation, error)
+	// CloseInvitation records an invitation's acceptance (AcceptedAt, AcceptedBy) or
+	// revocation (RevokedAt) if it is still open: ErrInvitationClosed otherwise.
+	CloseInvitation(ctx context.Context, inv Invitation) error
 
 	BankAccount(ctx context.Context, orgID string, forUpdate bool) (SealedBankAccount, error)
 	CreateBankAccount(ctx context.Context, a SealedBankAccount) error
@@ -142,4 +160,8 @@ var (
 	ErrLastOwner         = errs.E(errs.Conflict, "the last owner cannot leave: add another owner first")
 	ErrAlreadyMember     = errs.E(errs.Conflict, "this user is already a member of the organisation")
 	ErrStale             = errs.E(errs.PreconditionFailed, "If-Match does not match the current version of this resource")
+	// ErrInviteByEmail refuses an owner's direct add by email: whether an email has an
+	// account is never revealed to applicants, so owners invite by email instead.
+	ErrInviteByEmail = (errs.Fields{{Field: "email", Message: "invite them instead: POST /v1/organisations/{id}/invitations {email, role}"}}).
+				Err(errs.Invalid, "to add someone by email, invite them; they join when they accept")
 )

@@ -63,6 +63,26 @@ func CanListMembers(actor auth.Actor, rel Relation) error {
 // CanManageMembers says whether actor may add members: owners only.
 func CanManageMembers(actor auth.Actor, rel Relation) error { return CanEdit(actor, rel) }
 
+// CanAddDirectly says whether actor may add an existing account to an organisation without
+// an invitation (DirectAdd): grants managers (people), by email or user id; owners only by
+// user id (byEmail false): an applicant naming someone by email invites them instead
+// (ErrInviteByEmail), so no answer tells an applicant whether an email has an account.
+// Plain members and finance may not (403); strangers do not see the organisation (404).
+func CanAddDirectly(actor auth.Actor, rel Relation, byEmail bool) error {
+	if err := CanRead(actor, rel); err != nil {
+		return err
+	}
+	switch {
+	case actor.Is(auth.RoleGrantsManager) && !actor.Machine:
+		return nil
+	case isOwner(actor, rel) && byEmail:
+		return ErrInviteByEmail
+	case isOwner(actor, rel):
+		return nil
+	}
+	return ErrOwnersOnly.Withf("only the organisation's owners and grants managers may add members")
+}
+
 // CanRemoveMember says whether actor may remove the member targetUserID: owners remove
 // anyone; a member may remove themself. (The last-owner rule is checked separately.)
 func CanRemoveMember(actor auth.Actor, rel Relation, targetUserID string) error {

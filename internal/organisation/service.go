@@ -26,12 +26,15 @@ type Service struct {
 	now        func() time.Time
 	coolingOff time.Duration
 	newID      func() string
+	// invitationTTL is how long an invitation to join stays open (DefaultInvitationTTL).
+	invitationTTL time.Duration
 }
 
 // NewService returns the organisation service. coolingOff is how long payments to an
 // organisation stay blocked after its bank account is replaced.
 func NewService(tx Transactor, store Store, sealer Sealer, events *event.Bus, now func() time.Time, coolingOff time.Duration) *Service {
-	return &Service{tx: tx, store: store, sealer: sealer, events: events, now: now, coolingOff: coolingOff, newID: ids.New}
+	return &Service{tx: tx, store: store, sealer: sealer, events: events, now: now, coolingOff: coolingOff, newID: ids.New,
+		invitationTTL: DefaultInvitationTTL}
 }
 
 // relation is actor's membership role in orgID ("" when none). Only applicant accounts
@@ -187,17 +190,33 @@ type NewMember struct {
 	Role   MembershipRole
 }
 
-// AddMember adds an existing applicant account to an organisation (owners only). An
-// account that does not exist, or is not an applicant's, is refused alike (422 on the
-// field used), so staff accounts cannot be discovered through it.
+// AddMember adds an existing applicant account to an organisation, named by email or user
+// id (owners only). It is the in-process form, for the demo seeder and test fixtures; the
+// HTTP route uses DirectAdd, which never lets an applicant look an email up. An account
+// that does not exist, or is not an applicant's, is refused alike (422 on the field used),
+// so staff accounts cannot be discovered through it.
 func (s *Service) AddMember(ctx context.Context, actor auth.Actor, orgID string, n NewMember) (Member, error) {
+	return s.addMember(ctx, actor, orgID, n, func(rel Relation, _ bool) error { return CanManageMembers(actor, rel) })
+}
+
+// DirectAdd is POST /v1/organisations/{id}/members: grants managers add an existing
+// applicant account by email or user id (support: a group whose only owner lost their
+// account); owners add one only by its user id, which its holder gives them (GET /v1/me
+// shows it): naming someone by email is an invitation (Invite), so no answer to an
+// applicant ever says whether an email has an account. The rule is checked before any
+// lookup.
+func (s *Service) DirectAdd(ctx context.Context, actor auth.Actor, orgID string, n NewMember) (Member, error) {
+	return s.addMember(ctx, actor, orgID, n, func(rel Relation, byEmail bool) error { return CanAddDirectly(actor, rel, byEmail) })
+}
+
+func (s *Service) addMember(ctx context.Context, actor auth.Actor, orgID string, n NewMember, may func(rel Relation, byEmail bool) error) (Member, error) {
 	var out Member
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		_, rel, err := s.load(ctx, actor, orgID, true)
 		if err != nil {
 			return err
 		}
-		if err := CanManageMembers(actor, rel); err != nil {
+		if err := may(rel, strings.TrimSpace(n.Email) != ""); err != nil {
 			return err
 		}
 		field, err := n.validate()

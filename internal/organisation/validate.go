@@ -43,11 +43,8 @@ func (d *Details) Validate() error {
 	if d.CharityNumber = NormaliseCharityNumber(d.CharityNumber); d.CharityNumber != "" && !ValidCharityNumber(d.CharityNumber) {
 		f.Add("charity_number", "must be a charity number: 6 or 7 digits (England and Wales), SC and 6 digits (Scotland) or NIC and 5 or 6 digits (Northern Ireland)")
 	}
-	d.CompanyNumber = strings.ToUpper(strings.Join(strings.Fields(d.CompanyNumber), ""))
-	if isDigits(d.CompanyNumber) && len(d.CompanyNumber) >= 6 && len(d.CompanyNumber) < 8 {
-		d.CompanyNumber = strings.Repeat("0", 8-len(d.CompanyNumber)) + d.CompanyNumber
-	}
-	if d.CompanyNumber != "" && !companyNumberRE.MatchString(d.CompanyNumber) {
+	d.CompanyNumber = NormaliseCompanyNumber(d.CompanyNumber)
+	if d.CompanyNumber != "" && !ValidCompanyNumber(d.CompanyNumber) {
 		f.Add("company_number", "must be a Companies House number: 8 digits, or 2 letters and 6 digits such as SC123456")
 	}
 	d.UserLedDescription = strings.TrimSpace(d.UserLedDescription)
@@ -103,6 +100,19 @@ func (d *Details) Validate() error {
 func NormaliseCharityNumber(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
 }
+
+// NormaliseCompanyNumber upper-cases a company number, removes its spaces and pads an
+// all-digit one of 6 or 7 digits with leading zeros (Companies House numbers are 8).
+func NormaliseCompanyNumber(s string) string {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	if isDigits(s) && len(s) >= 6 && len(s) < 8 {
+		s = strings.Repeat("0", 8-len(s)) + s
+	}
+	return s
+}
+
+// ValidCompanyNumber reports whether a normalised company number has Companies House's form.
+func ValidCompanyNumber(s string) bool { return companyNumberRE.MatchString(s) }
 
 // ValidCharityNumber reports whether a normalised charity number has a known UK form.
 func ValidCharityNumber(s string) bool { return charityNumberRE.MatchString(s) }

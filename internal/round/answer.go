@@ -23,6 +23,14 @@ const (
 	MaxAnswerLength = 20000
 	// MaxURLLength bounds url and media_link answers.
 	MaxURLLength = 2048
+	// MaxTranscriptLength bounds the transcript of a recording (characters).
+	MaxTranscriptLength = 20000
+)
+
+// The keys of a recording given as an answer: {"media_link": "https://…", "transcript": "…"}.
+const (
+	RecordingLink       = "media_link"
+	RecordingTranscript = "transcript"
 )
 
 // AnswerError says what is wrong with one answer, in words an applicant understands.
@@ -35,8 +43,9 @@ func bad(format string, args ...any) error {
 	return &AnswerError{Message: fmt.Sprintf(format, args...)}
 }
 
-// Missing reports whether v counts as no answer: absent, null, an empty or blank string, or
-// an empty list.
+// Missing reports whether v counts as no answer: absent, null, an empty or blank string, an
+// empty list, or an object (a recording) whose every member is missing. A recording with a
+// transcript but no link yet is not missing: autosave keeps its words.
 func Missing(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -47,21 +56,45 @@ func Missing(v any) bool {
 		return len(x) == 0
 	case []string:
 		return len(x) == 0
+	case map[string]any:
+		for _, e := range x {
+			if !Missing(e) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
 
 // ValidateAnswer checks one answer against its question's type and limits. v is a value as
-// decoded from JSON (string, float64 or json.Number, bool, []any). Required-ness is not
-// checked here (drafts may be partial); a missing answer is valid. The error, when not nil,
-// is an *AnswerError with a message for the applicant.
-func ValidateAnswer(q Question, v any) error {
+// decoded from JSON (string, float64 or json.Number, bool, []any, map[string]any). A
+// question that takes a recording (TakesRecording) also accepts one as
+// {"media_link": "https://…", "transcript": "…"}. Required-ness is not checked here (drafts
+// may be partial); a missing answer is valid. The error, when not nil, is an *AnswerError
+// with a message for the applicant. Money bounds are written as numbers of minor units; the
+// round's checks (CheckAnswers) write them in its currency.
+func ValidateAnswer(q Question, v any) error { return validateAnswer(q, v, "") }
+
+func validateAnswer(q Question, v any, currency string) error {
 	if Missing(v) {
 		return nil
+	}
+	if rec, ok := v.(map[string]any); ok && q.TakesRecording() {
+		return validateRecording(rec)
+	}
+	amount := func(f float64) string {
+		if q.Type == Money && currency != "" {
+			return sayMoney(int64(f), currency)
+		}
+		return formatNumber(f)
 	}
 	switch q.Type {
 	case ShortText, LongText:
 		s, ok := v.(string)
+		if !ok && q.accepts(AnswerMediaLink) {
+			return bad("must be written text, or a recording: a link to your audio or video (media_link) and, if you like, its transcript")
+		}
 		if !ok {
 			return bad("must be text")
 		}
@@ -89,10 +122,10 @@ func ValidateAnswer(q Question, v any) error {
 			return bad("is too large")
 		}
 		if q.Min != nil && f < *q.Min {
-			return bad("must be at least %s", formatNumber(*q.Min))
+			return bad("must be at least %s", amount(*q.Min))
 		}
 		if q.Max != nil && f > *q.Max {
-			return bad("must be at most %s", formatNumber(*q.Max))
+			return bad("must be at most %s", amount(*q.Max))
 		}
 	case Date:
 		s, ok := v.(string)
@@ -145,6 +178,30 @@ func ValidateAnswer(q Question, v any) error {
 	return nil
 }
 
+// validateRecording checks a recording given as an answer: a link to the audio or video
+// (http or https) and, if the group has one, its transcript.
+func validateRecording(rec map[string]any) error {
+	for k := range rec {
+		if k != RecordingLink && k != RecordingTranscript {
+			return bad("a recording has only %s and %s (not %q)", RecordingLink, RecordingTranscript, k)
+		}
+	}
+	link, ok := rec[RecordingLink].(string)
+	if !ok || !validHTTPURL(link) {
+		return bad("needs %s: a link (http:// or https://) to your audio or video", RecordingLink)
+	}
+	switch t := rec[RecordingTranscript].(type) {
+	case nil:
+	case string:
+		if n := utf8.RuneCountInString(t); n > MaxTranscriptLength {
+			return bad("the transcript must be at most %d characters (it has %d)", MaxTranscriptLength, n)
+		}
+	default:
+		return bad("the transcript must be text")
+	}
+	return nil
+}
+
 // CountWords counts whitespace-separated words, as a word processor would.
 func CountWords(s string) int { return len(strings.Fields(s)) }
 
@@ -161,6 +218,11 @@ func ParseDate(s string) (time.Time, error) {
 // required question answered. Problems are listed under prefix + question id (e.g.
 // "answers.about"), in question order, then unknown keys sorted.
 func CheckQuestions(questions []Question, answers map[string]any, requireAll bool, prefix string) errs.Fields {
+	return checkQuestions(questions, answers, requireAll, prefix, "")
+}
+
+// checkQuestions is CheckQuestions writing money limits in currency ("": minor units).
+func checkQuestions(questions []Question, answers map[string]any, requireAll bool, prefix, currency string) errs.Fields {
 	var f errs.Fields
 	known := make(map[string]bool, len(questions))
 	for _, q := range questions {
@@ -172,7 +234,7 @@ func CheckQuestions(questions []Question, answers map[string]any, requireAll boo
 			}
 			continue
 		}
-		if err := ValidateAnswer(q, v); err != nil {
+		if err := validateAnswer(q, v, currency); err != nil {
 			f.Add(prefix+q.ID, "%s", err.Error())
 		}
 	}
@@ -192,9 +254,10 @@ func CheckQuestions(questions []Question, answers map[string]any, requireAll boo
 // CheckAnswers checks an application's answers (eligibility and form questions together,
 // keyed by question id) against the round, naming fields "answers.<id>". With requireAll
 // (submission) every required question must be answered; without it (autosave) partial
-// answers are fine.
+// answers are fine. A recording answers a question that accepts one (and satisfies its
+// Required); money limits are written in the round's currency.
 func CheckAnswers(d Definition, answers map[string]any, requireAll bool) errs.Fields {
-	return CheckQuestions(d.Questions(), answers, requireAll, "answers.")
+	return checkQuestions(d.Questions(), answers, requireAll, "answers.", d.Currency)
 }
 
 func number(v any) (float64, bool) {

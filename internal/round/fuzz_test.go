@@ -17,13 +17,19 @@ func FuzzValidateAnswer(f *testing.F) {
 	f.Add(uint8(8), `["a","a"]`, 0, 0, 0.0, 0.0)
 	f.Add(uint8(9), `true`, 0, 0, 0.0, 0.0)
 	f.Add(uint8(10), `"https://example.org/v.mp4"`, 0, 0, 0.0, 0.0)
+	f.Add(uint8(128+1), `{"media_link":"https://example.org/v.mp4","transcript":"We meet weekly."}`, 3, 0, 0.0, 0.0)
+	f.Add(uint8(1), `{"media_link":"https://example.org/v.mp4"}`, 3, 0, 0.0, 0.0)
+	f.Add(uint8(128+1), `{"media_link":"","transcript":"words"}`, 3, 0, 0.0, 0.0)
 	f.Fuzz(func(t *testing.T, typ uint8, raw string, maxWords, maxLength int, lo, hi float64) {
 		var v any
 		if json.Unmarshal([]byte(raw), &v) != nil {
 			return
 		}
-		q := Question{ID: "q", Label: "Q", Type: QuestionTypes[int(typ)%len(QuestionTypes)], MaxWords: maxWords % 1000,
+		q := Question{ID: "q", Label: "Q", Type: QuestionTypes[int(typ&127)%len(QuestionTypes)], MaxWords: maxWords % 1000,
 			MaxLength: maxLength % 1000, Options: []string{"a", "b", "c"}, Min: &lo, Max: &hi}
+		if typ >= 128 { // the question also takes a recording
+			q.Accepts = []AnswerKind{AnswerText, AnswerMediaLink}
+		}
 		err := ValidateAnswer(q, v)
 		if err != nil {
 			if err.Error() == "" {
@@ -32,6 +38,14 @@ func FuzzValidateAnswer(f *testing.F) {
 			return
 		}
 		if Missing(v) {
+			return
+		}
+		if rec, ok := v.(map[string]any); ok {
+			link, _ := rec[RecordingLink].(string)
+			low := strings.ToLower(link)
+			if !q.TakesRecording() || (!strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://")) {
+				t.Fatalf("accepted recording %#v for %+v", v, q)
+			}
 			return
 		}
 		switch q.Type {
@@ -60,9 +74,12 @@ func FuzzValidateAnswer(f *testing.F) {
 }
 
 // FuzzEligibility decodes an arbitrary eligibility definition and answers: validation and
-// evaluation never panic; eligible exactly when there are no reasons; every reason is a
-// rule's message or a request for an answer; a definition that validates has rules that
-// all refer to its questions.
+// evaluation never panic; Evaluate is ok exactly when it has no reasons and, for a valid
+// definition, agrees with Check whenever Check gives a verdict; Check is eligible (true)
+// exactly when there are no reasons, false exactly when a rule is broken, null otherwise;
+// every not_met reason is a rule's message and every unanswered one a request for an
+// answer, listed in unanswered; a definition that validates has rules that all refer to
+// its questions.
 func FuzzEligibility(f *testing.F) {
 	f.Add(`{"questions":[{"id":"user_led","label":"User-led?","type":"yes_no","required":true}],"rules":[{"question_id":"user_led","op":"eq","value":true,"message":"For user-led groups."}]}`,
 		`{"user_led":false}`)
@@ -82,17 +99,57 @@ func FuzzEligibility(f *testing.F) {
 		d.Eligibility = e
 		d.Form.Questions = nil
 		valid := d.Validate() == nil
+		res := e.Check(answers)
 		ok, reasons := e.Evaluate(answers)
 		if ok != (len(reasons) == 0) {
-			t.Fatalf("eligible=%v with reasons %q", ok, reasons)
+			t.Fatalf("Evaluate: ok=%v with reasons %q", ok, reasons)
+		}
+		if valid && res.Eligible != nil && *res.Eligible != ok {
+			t.Fatalf("Check says %v, Evaluate %v %q", *res.Eligible, ok, reasons)
+		}
+		notMet, unanswered := 0, 0
+		for _, r := range res.Reasons {
+			switch r.Code {
+			case ReasonNotMet:
+				notMet++
+			case ReasonUnanswered:
+				unanswered++
+				if !strings.HasPrefix(r.Message, "Please answer: ") {
+					t.Fatalf("unanswered reason %q does not ask for the answer", r.Message)
+				}
+			default:
+				t.Fatalf("reason code %q", r.Code)
+			}
+		}
+		switch {
+		case res.Eligible == nil:
+			if notMet != 0 || unanswered == 0 {
+				t.Fatalf("eligible=null with reasons %+v", res.Reasons)
+			}
+		case *res.Eligible:
+			if len(res.Reasons) != 0 || len(res.Unanswered) != 0 {
+				t.Fatalf("eligible=true with reasons %+v", res.Reasons)
+			}
+		default:
+			if notMet == 0 {
+				t.Fatalf("eligible=false without a broken rule: %+v", res.Reasons)
+			}
+		}
+		if unanswered != len(res.Unanswered) {
+			t.Fatalf("%d unanswered reasons, unanswered %q", unanswered, res.Unanswered)
 		}
 		messages := map[string]bool{}
 		for _, r := range e.Rules {
 			messages[r.Message] = true
 		}
+		for _, r := range res.Reasons {
+			if r.Code == ReasonNotMet && !messages[r.Message] {
+				t.Fatalf("reason %q is no rule's message", r.Message)
+			}
+		}
 		for _, r := range reasons {
 			if !messages[r] && !strings.HasPrefix(r, "Please answer: ") {
-				t.Fatalf("reason %q is no rule's message", r)
+				t.Fatalf("Evaluate's reason %q is no rule's message", r)
 			}
 		}
 		if valid {

@@ -43,9 +43,26 @@ func (t QuestionType) IsNumeric() bool { return t == Number || t == Money }
 // IsChoice reports whether answers pick from options.
 func (t QuestionType) IsChoice() bool { return t == SingleChoice || t == MultiChoice }
 
+// AnswerKind is a form an answer may take on a question that accepts alternatives.
+type AnswerKind string // @name AnswerKind
+
+// The alternatives a text question may accept.
+const (
+	// AnswerText is the question's own, written form: a string, within its limits.
+	AnswerText AnswerKind = "text"
+	// AnswerMediaLink is a recording instead of writing: {"media_link": "https://…",
+	// "transcript": "…"} (the transcript optional).
+	AnswerMediaLink AnswerKind = "media_link"
+)
+
+// AnswerKinds lists every alternative.
+var AnswerKinds = []AnswerKind{AnswerText, AnswerMediaLink}
+
 // Question is one question of an eligibility check, an application form or a report form.
 // Limits apply by type: MaxWords and MaxLength to text, Min and Max to number and money
-// (money bounds are whole minor units), Options to choices.
+// (money bounds are whole minor units), Options to choices. A text question may accept
+// alternatives (Accepts: text and media_link): the group answers in writing or with a
+// recording, and either satisfies Required; the limits apply to the written form.
 type Question struct {
 	ID        string       `json:"id" validate:"required"`
 	Label     string       `json:"label" validate:"required"`
@@ -57,7 +74,30 @@ type Question struct {
 	Options   []string     `json:"options,omitempty"`
 	Min       *float64     `json:"min,omitempty"`
 	Max       *float64     `json:"max,omitempty"`
+	// Accepts lists the forms an answer may take, for a short_text or long_text question
+	// that also takes a recording: [text, media_link]. Omitted: the question's own type only.
+	Accepts []AnswerKind `json:"accepts,omitempty"`
 } // @name Question
+
+// TakesRecording reports whether q may be answered with a recording: a media_link question,
+// or a text question accepting media_link as an alternative to writing.
+func (q Question) TakesRecording() bool {
+	return q.Type == MediaLink || q.accepts(AnswerMediaLink)
+}
+
+// accepts reports whether q, a text question, accepts answers of kind k (alternatives
+// are for text questions only: Validate refuses them elsewhere).
+func (q Question) accepts(k AnswerKind) bool {
+	if !q.Type.IsText() {
+		return false
+	}
+	for _, a := range q.Accepts {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
 
 // QuestionIDPattern is what a question (and criterion) id must match: answers are keyed by it.
 var QuestionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)

@@ -1,8 +1,9 @@
 // Package round is the programmes and funding rounds capability: the round definition
-// (questions, eligibility rules, criteria, report schedule) and its validation, the round's
+// (questions, eligibility rules, criteria, report schedule, and the page a group reads:
+// contact, accessibility, decision date, support offered) and its validation, the round's
 // status machine, who may see and change what (policy.go), the proportionality figures
-// (burden), the plain-text form, and the answer checks applications reuse (CheckAnswers,
-// ValidateAnswer, Eligibility.Evaluate).
+// (burden), the plain-text form, the eligibility check (Eligibility.Check) and the answer
+// checks applications reuse (CheckAnswers, ValidateAnswer, Eligibility.Evaluate).
 package round
 
 import (
@@ -48,6 +49,21 @@ type Definition struct {
 	Criteria                []Criterion
 	ReportSchedule          ReportSchedule
 	ReportForm              Form
+	// What the round's page tells a group beyond the form (page.go): how to reach the
+	// funder, the support offered with access needs, when decisions are expected
+	// (YYYY-MM-DD, "" when not said) and the support offered alongside the money.
+	Contact            Contact
+	Accessibility      Accessibility
+	DecisionExpectedBy string
+	SupportOffer       string
+}
+
+// ProgrammeRef is what anyone who may see a round sees of its programme: its name and
+// description (the programme itself, and the programmes list, are the managers').
+type ProgrammeRef struct {
+	ID          string
+	Name        string
+	Description string
 }
 
 // Round is one funding round of a programme.
@@ -124,6 +140,10 @@ type Burden struct {
 	// UnlimitedTextQuestions counts text questions with no word limit (so the total above is
 	// not the whole story when it is not zero).
 	UnlimitedTextQuestions int `json:"unlimited_text_questions" validate:"required"`
+	// QuestionsAnswerableByRecording counts the questions a group may answer with an audio
+	// or video recording: media_link questions, and text questions that accept a recording
+	// instead of writing (their word limits are still in MaxWordsTotal).
+	QuestionsAnswerableByRecording int `json:"questions_answerable_by_recording" validate:"required"`
 } // @name Burden
 
 // Burden counts the questions of the eligibility check and the form (the report form is
@@ -134,6 +154,9 @@ func (d Definition) Burden() Burden {
 		b.Questions++
 		if q.Required {
 			b.RequiredQuestions++
+		}
+		if q.TakesRecording() {
+			b.QuestionsAnswerableByRecording++
 		}
 		if q.Type.IsText() {
 			if q.MaxWords > 0 {

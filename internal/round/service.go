@@ -33,6 +33,8 @@ type Store interface {
 	UpdateRound(ctx context.Context, id string, g change.Guard, rule func(*Round) error) (Round, error)
 	// Rounds lists rounds newest first, by effective status at f.Now.
 	Rounds(ctx context.Context, f Filter, p page.Params) ([]Round, error)
+	// ProgrammesIn returns the programmes with these ids that exist, in any order.
+	ProgrammesIn(ctx context.Context, ids []string) ([]Programme, error)
 
 	PanelStore
 }
@@ -215,6 +217,32 @@ func (s *Service) Round(ctx context.Context, actor auth.Actor, id string) (Round
 		return Round{}, err
 	}
 	return r, nil
+}
+
+// ProgrammesOf returns, by programme id, what the actor may see of the programme of each of
+// rounds: its name and description. Anyone who may see a round may see that much of its
+// programme (the programme itself stays the managers'), so pass only rounds the actor was
+// allowed to read — those this service returned to it.
+func (s *Service) ProgrammesOf(ctx context.Context, rounds ...Round) (map[string]ProgrammeRef, error) {
+	out := make(map[string]ProgrammeRef, len(rounds))
+	var ids []string
+	for _, r := range rounds {
+		if _, dup := out[r.ProgrammeID]; !dup {
+			out[r.ProgrammeID] = ProgrammeRef{ID: r.ProgrammeID}
+			ids = append(ids, r.ProgrammeID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := s.store.ProgrammesIn(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range list {
+		out[p.ID] = ProgrammeRef{ID: p.ID, Name: p.Name, Description: p.Description}
+	}
+	return out, nil
 }
 
 // Rounds lists rounds newest first: managers all, anyone else open and closed ones (and

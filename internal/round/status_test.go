@@ -130,6 +130,10 @@ func TestEditableTable(t *testing.T) {
 		{"budget", StatusAssessment, true}, {"budget", StatusDecided, false},
 		{"blind_assessment", StatusClosed, true}, {"blind_assessment", StatusAssessment, false},
 		{"max_grant", StatusOpen, false}, {"no_such_field", StatusDraft, false},
+		{"contact", StatusDecided, true}, {"contact", StatusArchived, false},
+		{"accessibility", StatusOpen, true}, {"accessibility", StatusArchived, false},
+		{"support_offer", StatusDecided, true}, {"support_offer", StatusArchived, false},
+		{"decision_expected_by", StatusAssessment, true}, {"decision_expected_by", StatusDecided, false},
 	}
 	for _, c := range cases {
 		if got := Editable(c.field, c.s); got != c.want {

@@ -31,6 +31,11 @@ type Patch struct {
 	Criteria                *[]Criterion
 	ReportSchedule          *ReportSchedule
 	ReportForm              *Form
+	Contact                 *Contact
+	Accessibility           *Accessibility
+	// DecisionExpectedBy is a date (YYYY-MM-DD); "" stops saying one.
+	DecisionExpectedBy *string
+	SupportOffer       *string
 }
 
 // editableUntil is the last stored status in which each field may still change. What
@@ -39,7 +44,10 @@ type Patch struct {
 // the deadline may move while the round is open (a round past closes_at is still stored
 // open until closed, so a deadline can be extended); panel settings until assessment
 // starts; the budget until decisions are published; the report schedule and form until
-// offers go out (decided); name and description until the round is archived.
+// offers go out (decided); name and description until the round is archived. What the
+// round's page tells groups — contact, accessibility, the support offered alongside the
+// money — stays true until the round is archived (funded groups still read it); the date a
+// decision is expected may move until the decisions are published.
 var editableUntil = map[string]Status{
 	"name":                      StatusDecided,
 	"description":               StatusDecided,
@@ -58,6 +66,10 @@ var editableUntil = map[string]Status{
 	"criteria":                  StatusDraft,
 	"report_schedule":           StatusAssessment,
 	"report_form":               StatusAssessment,
+	"contact":                   StatusDecided,
+	"accessibility":             StatusDecided,
+	"decision_expected_by":      StatusAssessment,
+	"support_offer":             StatusDecided,
 }
 
 // Editable reports whether field may change while the round's stored status is s.
@@ -103,6 +115,16 @@ func (p Patch) apply(d *Definition) []string {
 	set("criteria", &d.Criteria, p.Criteria)
 	set("report_schedule", &d.ReportSchedule, p.ReportSchedule)
 	set("report_form", &d.ReportForm, p.ReportForm)
+	if p.Accessibility != nil && len(p.Accessibility.AlternativeFormats) == 0 {
+		// [] and omitted say the same: no alternative formats.
+		a := *p.Accessibility
+		a.AlternativeFormats = d.Accessibility.AlternativeFormats[:0:0]
+		p.Accessibility = &a
+	}
+	set("contact", &d.Contact, p.Contact)
+	set("accessibility", &d.Accessibility, p.Accessibility)
+	set("decision_expected_by", &d.DecisionExpectedBy, p.DecisionExpectedBy)
+	set("support_offer", &d.SupportOffer, p.SupportOffer)
 	return changed
 }
 
@@ -161,7 +183,9 @@ func (s *Service) checkChange(ctx context.Context, r *Round, changed []string) e
 // CheckEligibility answers whether a group answering answers could apply to the round:
 // anyone may ask, without an account, of any round they can see. Answers to the round's
 // eligibility questions are checked by type first (422 naming each); answers to form
-// questions are ignored; keys that are no question of the round are refused.
+// questions are ignored; keys that are no question of the round are refused. The result
+// says eligible (true), not eligible (false) or not yet known (nil, some needed question
+// unanswered), with a reason per question (Evaluate).
 func (s *Service) CheckEligibility(ctx context.Context, actor auth.Actor, id string, answers map[string]any) (Result, error) {
 	r, err := s.Round(ctx, actor, id)
 	if err != nil {
@@ -173,11 +197,10 @@ func (s *Service) CheckEligibility(ctx context.Context, actor auth.Actor, id str
 			only[k] = v
 		}
 	}
-	if f := CheckQuestions(r.Eligibility.Questions, only, false, "answers."); len(f) > 0 {
+	if f := checkQuestions(r.Eligibility.Questions, only, false, "answers.", r.Currency); len(f) > 0 {
 		return Result{}, f.Err(errs.Invalid, "some answers are not valid")
 	}
-	ok, reasons := r.Eligibility.Evaluate(answers)
-	return Result{Eligible: ok, Reasons: reasons}, nil
+	return r.Eligibility.Check(only), nil
 }
 
 func formQuestion(f Form, id string) (Question, bool) {

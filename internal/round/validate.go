@@ -98,6 +98,7 @@ func (d Definition) Validate() error {
 	criteria(&f, d.Criteria)
 	reports(&f, d.ReportSchedule)
 	questions(&f, "report_form.questions", d.ReportForm.Questions, map[string]string{})
+	d.validatePage(&f)
 	if len(f) == 0 {
 		return nil
 	}
@@ -155,8 +156,35 @@ func questions(f *errs.Fields, path string, qs []Question, seen map[string]strin
 		}
 		bounds(f, p, q)
 		options(f, p, q)
+		accepts(f, p, q)
 	}
 	return byID
+}
+
+// accepts checks a question's alternatives: only a text question takes them, and they are
+// its own written form and a recording, each once.
+func accepts(f *errs.Fields, p string, q Question) {
+	if len(q.Accepts) == 0 {
+		return
+	}
+	if !q.Type.IsText() {
+		f.Add(p+".accepts", "applies only to short_text and long_text questions (answered in writing, or with a recording instead)")
+		return
+	}
+	seen := map[AnswerKind]bool{}
+	for j, k := range q.Accepts {
+		ap := fmt.Sprintf("%s.accepts[%d]", p, j)
+		switch {
+		case k != AnswerText && k != AnswerMediaLink:
+			f.Add(ap, "must be text or media_link")
+		case seen[k]:
+			f.Add(ap, "repeats another alternative")
+		}
+		seen[k] = true
+	}
+	if !seen[AnswerText] {
+		f.Add(p+".accepts", "must include text, the question's own written answer")
+	}
 }
 
 func bounds(f *errs.Fields, p string, q Question) {
@@ -224,6 +252,10 @@ func rules(f *errs.Fields, rs []Rule, elig map[string]Question) {
 			continue
 		}
 		if !ok {
+			continue
+		}
+		if q.TakesRecording() {
+			f.Add(p+".question_id", "names a question that may be answered with a recording, which no rule can check")
 			continue
 		}
 		if msg := ruleValueProblem(q, r); msg != "" {

@@ -128,7 +128,7 @@ func TestValidateNeedsAQuestion(t *testing.T) {
 
 func TestBurden(t *testing.T) {
 	got := example().Burden()
-	want := Burden{Questions: 6, RequiredQuestions: 4, MaxWordsTotal: 800}
+	want := Burden{Questions: 6, RequiredQuestions: 4, MaxWordsTotal: 800, QuestionsAnswerableByRecording: 1}
 	if got != want {
 		t.Fatalf("Burden = %+v, want %+v", got, want)
 	}
@@ -137,21 +137,129 @@ func TestBurden(t *testing.T) {
 	if b := d.Burden(); b.UnlimitedTextQuestions != 1 || b.MaxWordsTotal != 800 {
 		t.Fatalf("Burden with an unlimited question = %+v", b)
 	}
+	// A question that accepts a recording still counts its word limit, and is answerable
+	// by recording.
+	d = example()
+	d.Form.Questions[0].Accepts = []AnswerKind{AnswerText, AnswerMediaLink}
+	if b := d.Burden(); b.QuestionsAnswerableByRecording != 2 || b.MaxWordsTotal != 800 {
+		t.Fatalf("Burden with an alternative = %+v", b)
+	}
+}
+
+// TestValidateAlternatives: only a text question accepts alternatives, which are text and
+// media_link, each once, text among them; no rule reads a question a recording may answer.
+func TestValidateAlternatives(t *testing.T) {
+	d := example()
+	d.Form.Questions[0].Accepts = []AnswerKind{AnswerMediaLink, AnswerText}
+	d.Form.Questions[1].Accepts = []AnswerKind{AnswerText}
+	if err := d.Validate(); err != nil {
+		t.Fatalf("valid alternatives refused: %v", err)
+	}
+	d = example()
+	d.Form.Questions[0].Accepts = []AnswerKind{AnswerText, "video", AnswerText}
+	d.Form.Questions[1].Accepts = []AnswerKind{AnswerMediaLink}
+	d.Form.Questions[2].Accepts = []AnswerKind{AnswerText, AnswerMediaLink}
+	d.Eligibility.Questions[0].Accepts = []AnswerKind{AnswerText, AnswerMediaLink}
+	d.Eligibility.Questions = append(d.Eligibility.Questions,
+		Question{ID: "story", Label: "Your story", Type: ShortText, Accepts: []AnswerKind{AnswerText, AnswerMediaLink}},
+		Question{ID: "clip", Label: "A clip", Type: MediaLink})
+	d.Eligibility.Rules = append(d.Eligibility.Rules,
+		Rule{QuestionID: "story", Op: OpEq, Value: "x", Message: "m"},
+		Rule{QuestionID: "clip", Op: OpEq, Value: "https://x.org/a", Message: "m"})
+	got := fieldsOf(t, d.Validate())
+	want := []string{
+		"form.questions[0].accepts[1]", "form.questions[0].accepts[2]", "form.questions[1].accepts",
+		"form.questions[2].accepts", "eligibility.questions[0].accepts",
+		"eligibility.rules[3].question_id", "eligibility.rules[4].question_id",
+	}
+	for _, f := range want {
+		if _, ok := got[f]; !ok {
+			t.Errorf("no problem reported for %s: %v", f, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d problems, want %d: %v", len(got), len(want), got)
+	}
+}
+
+// TestValidatePage: the round page's fields are optional, and checked when given.
+func TestValidatePage(t *testing.T) {
+	d := example()
+	d.Contact = Contact{Email: "grants@example.org", Phone: "+44 (0)113 496-0000", TextPhone: "07700 900123", Note: "Tue–Thu."}
+	d.Accessibility = Accessibility{HelpWithForms: true, AlternativeFormats: []AccessibleFormat{FormatEasyRead, FormatAudio}, PaysForAccessNeeds: true, Note: "Ask us."}
+	d.DecisionExpectedBy = "2025-03-31" // the day the round closes
+	d.SupportOffer = "A mentor for every funded group."
+	if err := d.Validate(); err != nil {
+		t.Fatalf("a full page refused: %v", err)
+	}
+	d.Contact = Contact{Email: "not an email", Phone: "call us", TextPhone: "12345", Note: strings.Repeat("x", MaxContactNoteLength+1)}
+	d.Accessibility = Accessibility{AlternativeFormats: []AccessibleFormat{FormatBraille, "smoke_signals", FormatBraille}, Note: strings.Repeat("x", MaxAccessNoteLength+1)}
+	d.DecisionExpectedBy = "2025-03-30"
+	d.SupportOffer = strings.Repeat("x", MaxSupportLength+1)
+	got := fieldsOf(t, d.Validate())
+	want := []string{"contact.email", "contact.phone", "contact.text_phone", "contact.note",
+		"accessibility.alternative_formats[1]", "accessibility.alternative_formats[2]", "accessibility.note",
+		"decision_expected_by", "support_offer"}
+	for _, f := range want {
+		if _, ok := got[f]; !ok {
+			t.Errorf("no problem reported for %s: %v", f, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d problems, want %d: %v", len(got), len(want), got)
+	}
+	d = example()
+	d.DecisionExpectedBy = "31/05/2025"
+	if _, ok := fieldsOf(t, d.Validate())["decision_expected_by"]; !ok {
+		t.Error("a date not as YYYY-MM-DD passed")
+	}
 }
 
 func TestFormText(t *testing.T) {
 	r := Round{Definition: example()}
 	r.Form.Questions[0].Help = "Who you are.\nWhat you do."
-	s := FormText(r)
+	r.Form.Questions[0].Accepts = []AnswerKind{AnswerText, AnswerMediaLink}
+	r.Eligibility.Questions[1].Max = f64(100000000)
+	s := FormText(r, ProgrammeRef{Name: "Side by Side Fund", Description: "Small grants."})
 	for _, want := range []string{
-		"Side by Side 2025", "£500.00 to £5000.00", "6 questions, 4 of them required", "at most 800 words",
+		"Side by Side 2025", "A round of Side by Side Fund.\nSmall grants.", "Grants of £500 to £5,000. This round has £10,000 to give in all.",
+		"6 questions, 4 of them required", "at most 800 words", "You may answer 2 of them with an audio or video recording",
 		"Part 1: Can you apply?", "1. Is your group led by people with lived experience? (required)", "Answer: yes or no",
+		"To apply, your answer must be yes. This fund is for user-led groups.",
+		"Answer: an amount in pounds from £0 to £1,000,000", "To apply, your answer must be at most £250,000. Your income must be under £250,000.",
+		"To apply, your answer must include at least one of: north or wales. We fund the north and Wales.",
 		"   - wales", "4. Tell us about your group (required)", "   Who you are.\n   What you do.",
-		"Answer: text, up to 300 words", "6. Or send us a video (optional)", "audio or video",
-		"Monday 31 March 2025 at 17:00",
+		"Answer: in writing, up to 300 words; or, if you would rather speak than write, a link", "Answer: text, up to 500 words",
+		"6. Or send us a video (optional)", "audio or video",
+		"Applications close on Monday 31 March 2025 at 17:00 (UTC).", "until Monday 31 March 2025 at 17:30 (UTC), 30 minutes later",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("form text lacks %q:\n%s", want, s)
+		}
+	}
+	for _, never := range []string{"pence", "minor units", "500000", "25000000"} {
+		if strings.Contains(s, never) {
+			t.Errorf("form text says %q:\n%s", never, s)
+		}
+	}
+	for _, absent := range []string{"Contact us", "Support with access needs", "Alongside the money", "decision"} {
+		if strings.Contains(s, absent) {
+			t.Errorf("form text has %q though the round does not say it:\n%s", absent, s)
+		}
+	}
+}
+
+func TestSayMoney(t *testing.T) {
+	for _, c := range []struct {
+		minor    int64
+		currency string
+		want     string
+	}{
+		{0, "GBP", "£0"}, {50, "GBP", "£0.50"}, {123456, "GBP", "£1,234.56"}, {100000000, "GBP", "£1,000,000"},
+		{-250000, "EUR", "-€2,500"}, {99999, "CHF", "CHF 999.99"},
+	} {
+		if got := sayMoney(c.minor, c.currency); got != c.want {
+			t.Errorf("sayMoney(%d, %s) = %q, want %q", c.minor, c.currency, got, c.want)
 		}
 	}
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"constellate/internal/application"
 	"constellate/internal/change"
@@ -30,8 +34,22 @@ type applicationRow struct {
 	Version         int64
 	CreatedAt       Timestamp
 	UpdatedAt       Timestamp
-	// RoundStatus is read with the row (a subquery), never written.
-	RoundStatus string `gorm:"->"`
+	// The funder's latest request for more information (application.InfoRequest): none
+	// while InfoRequestedAt is null.
+	InfoRequestMessage  string
+	InfoRequestedAt     NullTimestamp
+	InfoRequestedByRole string
+	InfoAnsweredAt      NullTimestamp
+	InfoResponse        string
+	// SearchText is application.SearchText(title, reference, organisation's name), kept on
+	// every write (and by RefreshSearch on a rename) for the q filter.
+	SearchText string
+	// Read with the row (joins), never written.
+	RoundStatus           string `gorm:"->"`
+	RoundName             string `gorm:"->"`
+	OrganisationName      string `gorm:"->"`
+	OrganisationLegalForm string `gorm:"->"`
+	OrganisationUserLed   bool   `gorm:"->"`
 }
 
 func (applicationRow) TableName() string { return "applications" }
@@ -40,12 +58,18 @@ func (r applicationRow) application() application.Application {
 	a := application.Application{ID: r.ID, RoundID: r.RoundID, OrganisationID: r.OrganisationID, Title: r.Title,
 		Summary: r.Summary, RequestedAmount: r.RequestedAmount, Answers: r.Answers, Status: application.Status(r.Status),
 		Revision: r.Revision, SubmittedAt: r.SubmittedAt.Ptr(), StartedAt: r.StartedAt.Time(), CreatedBy: r.CreatedBy,
-		Version: r.Version, CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(), RoundStatus: round.Status(r.RoundStatus)}
+		Version: r.Version, CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(), RoundStatus: round.Status(r.RoundStatus),
+		RoundName: r.RoundName, Organisation: application.OrganisationSummary{ID: r.OrganisationID, Name: r.OrganisationName,
+			LegalForm: r.OrganisationLegalForm, UserLed: r.OrganisationUserLed}}
 	if r.Reference != nil {
 		a.Reference = *r.Reference
 	}
 	if a.Answers == nil {
 		a.Answers = map[string]any{}
+	}
+	if at := r.InfoRequestedAt.Ptr(); at != nil {
+		a.InfoRequest = &application.InfoRequest{Message: r.InfoRequestMessage, RequestedAt: *at, RequestedByRole: r.InfoRequestedByRole,
+			AnsweredAt: r.InfoAnsweredAt.Ptr(), Response: r.InfoResponse}
 	}
 	return a
 }
@@ -62,6 +86,11 @@ func applicationRowOf(a application.Application) applicationRow {
 	if r.Answers == nil {
 		r.Answers = map[string]any{}
 	}
+	if ir := a.InfoRequest; ir != nil {
+		at := ir.RequestedAt
+		r.InfoRequestMessage, r.InfoRequestedAt, r.InfoRequestedByRole = ir.Message, NullTS(&at), ir.RequestedByRole
+		r.InfoAnsweredAt, r.InfoResponse = NullTS(ir.AnsweredAt), ir.Response
+	}
 	return r
 }
 
@@ -75,9 +104,17 @@ type revisionRow struct {
 	Answers         map[string]any `gorm:"serializer:json"`
 	SubmittedAt     Timestamp
 	SubmittedBy     string
+	Response        string
+	RequestMessage  string
 }
 
 func (revisionRow) TableName() string { return "application_revisions" }
+
+func (r revisionRow) revision() application.Revision {
+	return application.Revision{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title,
+		Summary: r.Summary, RequestedAmount: r.RequestedAmount, Answers: r.Answers, SubmittedAt: r.SubmittedAt.Time(),
+		SubmittedBy: r.SubmittedBy, Response: r.Response, RequestMessage: r.RequestMessage}
+}
 
 type historyRow struct {
 	ID            string `gorm:"primaryKey"`
@@ -98,21 +135,47 @@ type ApplicationStore struct{ db *DB }
 // NewApplicationStore returns the applications store on db.
 func NewApplicationStore(db *DB) *ApplicationStore { return &ApplicationStore{db: db} }
 
-// withRoundStatus selects an application's columns and its round's status (a correlated
-// subquery on the rounds primary key, so a row lock taken with it covers applications only).
-const withRoundStatus = "applications.*, (SELECT rounds.status FROM rounds WHERE rounds.id = applications.round_id) AS round_status"
+// joined selects applications with what is read with them: the round's status and name and
+// the organisation's summary, by joins on the primary keys (one query for a whole list).
+func (s *ApplicationStore) joined(ctx context.Context) *gorm.DB {
+	return s.db.conn(ctx).Model(&applicationRow{}).
+		Select("applications.*, r.status AS round_status, r.name AS round_name, o.name AS organisation_name, " +
+			"o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led").
+		Joins("JOIN rounds r ON r.id = applications.round_id").
+		Joins("JOIN organisations o ON o.id = applications.organisation_id")
+}
+
+// searchText is the search text of an application with title and reference of
+// organisationID, its name read now (inside the writing transaction, after the row lock, so
+// a rename committed meanwhile is seen).
+func (s *ApplicationStore) searchText(ctx context.Context, organisationID, title, reference string) (string, error) {
+	var names []string
+	if err := s.db.conn(ctx).Table("organisations").Where("id = ?", organisationID).Limit(1).Pluck("name", &names).Error; err != nil {
+		return "", Translate(err, "organisation")
+	}
+	name := ""
+	if len(names) > 0 {
+		name = names[0]
+	}
+	return application.SearchText(title, reference, name), nil
+}
 
 // Create inserts a new application.
 func (s *ApplicationStore) Create(ctx context.Context, a application.Application) error {
 	row := applicationRowOf(a)
+	var err error
+	if row.SearchText, err = s.searchText(ctx, a.OrganisationID, a.Title, a.Reference); err != nil {
+		return err
+	}
 	return Translate(s.db.conn(ctx).Create(&row).Error, "application")
 }
 
-// Get reads one application, locking its row when forUpdate.
+// Get reads one application, locking its row (its row only, not those joined) when
+// forUpdate.
 func (s *ApplicationStore) Get(ctx context.Context, id string, forUpdate bool) (application.Application, error) {
-	q := s.db.conn(ctx).Model(&applicationRow{}).Select(withRoundStatus).Where("applications.id = ?", id)
-	if forUpdate {
-		q = s.db.ForUpdate(q)
+	q := s.joined(ctx).Where("applications.id = ?", id)
+	if forUpdate && s.db.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "applications"}})
 	}
 	var r applicationRow
 	if err := q.Take(&r).Error; err != nil {
@@ -168,10 +231,17 @@ func (s *ApplicationStore) save(ctx context.Context, a application.Application, 
 		return errs.Wrap(err, "encode answers")
 	}
 	row := applicationRowOf(a)
+	search, err := s.searchText(ctx, a.OrganisationID, a.Title, a.Reference)
+	if err != nil {
+		return err
+	}
 	res := s.db.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ?", a.ID, prev).Updates(map[string]any{
 		"reference": row.Reference, "title": a.Title, "summary": a.Summary, "requested_amount": a.RequestedAmount,
 		"answers": string(answers), "status": string(a.Status), "revision": a.Revision, "submitted_at": row.SubmittedAt,
 		"version": a.Version, "updated_at": row.UpdatedAt,
+		"info_request_message": row.InfoRequestMessage, "info_requested_at": row.InfoRequestedAt,
+		"info_requested_by_role": row.InfoRequestedByRole, "info_answered_at": row.InfoAnsweredAt, "info_response": row.InfoResponse,
+		"search_text": search,
 	})
 	if res.Error != nil {
 		return Translate(res.Error, "application")
@@ -193,9 +263,10 @@ func publishedRoundStatuses() []string {
 	return out
 }
 
-// List returns applications in scope matching f, newest first, keyset on id.
+// List returns applications in scope matching f, newest first, keyset on id, with what
+// is read with them joined (one query).
 func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f application.Filter, p page.Params) ([]application.Application, error) {
-	q := s.db.conn(ctx).Model(&applicationRow{}).Select(withRoundStatus)
+	q := s.joined(ctx)
 	switch {
 	case sc.All:
 	case sc.MemberID != "":
@@ -212,7 +283,14 @@ func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f
 	if f.OrganisationID != "" {
 		q = q.Where("applications.organisation_id = ?", f.OrganisationID)
 	}
-	const roundStatus = "(SELECT rounds.status FROM rounds WHERE rounds.id = applications.round_id)"
+	// Every word of the query, folded as the search text is, appears in it.
+	for _, w := range application.SearchWords(f.Query) {
+		q = q.Where(`applications.search_text LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(w)+"%")
+	}
+	if f.SubmittedSince != nil {
+		q = q.Where("applications.submitted_at >= ?", TS(*f.SubmittedSince))
+	}
+	const roundStatus = "r.status"
 	decided := []string{string(application.StatusAwarded), string(application.StatusDeclined)}
 	switch {
 	case f.Status == "":
@@ -270,7 +348,8 @@ func (s *ApplicationStore) NextReference(ctx context.Context, roundID string) (i
 // AddRevision stores an immutable revision.
 func (s *ApplicationStore) AddRevision(ctx context.Context, r application.Revision) error {
 	row := revisionRow{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title, Summary: r.Summary,
-		RequestedAmount: r.RequestedAmount, Answers: r.Answers, SubmittedAt: TS(r.SubmittedAt), SubmittedBy: r.SubmittedBy}
+		RequestedAmount: r.RequestedAmount, Answers: r.Answers, SubmittedAt: TS(r.SubmittedAt), SubmittedBy: r.SubmittedBy,
+		Response: r.Response, RequestMessage: r.RequestMessage}
 	if row.Answers == nil {
 		row.Answers = map[string]any{}
 	}
@@ -289,12 +368,51 @@ func (s *ApplicationStore) Revisions(ctx context.Context, applicationID string, 
 	}
 	out := make([]application.Revision, len(rows))
 	for i, r := range rows {
-		out[i] = application.Revision{ID: r.ID, ApplicationID: r.ApplicationID, Number: r.Number, Title: r.Title,
-			Summary: r.Summary, RequestedAmount: r.RequestedAmount, Answers: r.Answers, SubmittedAt: r.SubmittedAt.Time(),
-			SubmittedBy: r.SubmittedBy}
+		out[i] = r.revision()
 	}
 	return out, nil
 }
+
+// Revision reads revision number n of an application.
+func (s *ApplicationStore) Revision(ctx context.Context, applicationID string, n int) (application.Revision, error) {
+	var r revisionRow
+	if err := s.db.conn(ctx).Where("application_id = ? AND number = ?", applicationID, n).Take(&r).Error; err != nil {
+		return application.Revision{}, Translate(err, "revision")
+	}
+	return r.revision(), nil
+}
+
+// RefreshSearch recomputes the search text of an organisation's applications from its
+// name as it is now in the transaction. The rows are locked first, so an autosave racing
+// with the rename either finishes before (and is refreshed here) or reads the new name.
+func (s *ApplicationStore) RefreshSearch(ctx context.Context, organisationID string) error {
+	var rows []struct {
+		ID        string
+		Title     string
+		Reference *string
+	}
+	q := s.db.conn(ctx).Model(&applicationRow{}).Select("id, title, reference").Where("organisation_id = ?", organisationID).Order("id")
+	if err := s.db.ForUpdate(q).Scan(&rows).Error; err != nil {
+		return Translate(err, "applications")
+	}
+	for _, r := range rows {
+		ref := ""
+		if r.Reference != nil {
+			ref = *r.Reference
+		}
+		search, err := s.searchText(ctx, organisationID, r.Title, ref)
+		if err != nil {
+			return err
+		}
+		if err := s.db.conn(ctx).Model(&applicationRow{}).Where("id = ?", r.ID).Update("search_text", search).Error; err != nil {
+			return Translate(err, "applications")
+		}
+	}
+	return nil
+}
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // AddHistory records a status change.
 func (s *ApplicationStore) AddHistory(ctx context.Context, h application.HistoryEntry) error {

@@ -13,6 +13,7 @@ import (
 type organisationRow struct {
 	ID                 string `gorm:"primaryKey"`
 	Name               string
+	NameKey            string // organisation.NameKey(Name): the duplicate-name warning's key
 	LegalForm          string
 	CharityNumber      string
 	CompanyNumber      string
@@ -50,7 +51,7 @@ func organisationRowOf(o organisation.Organisation) organisationRow {
 	for i, l := range o.LedBy {
 		led[i] = string(l)
 	}
-	return organisationRow{ID: o.ID, Name: o.Name, LegalForm: string(o.LegalForm), CharityNumber: o.CharityNumber,
+	return organisationRow{ID: o.ID, Name: o.Name, NameKey: organisation.NameKey(o.Name), LegalForm: string(o.LegalForm), CharityNumber: o.CharityNumber,
 		CompanyNumber: o.CompanyNumber, UserLed: o.UserLed, UserLedDescription: o.UserLedDescription, LedBy: led,
 		PublishLedBy: o.PublishLedBy, AnnualIncome: o.AnnualIncome, Postcode: o.Postcode, Region: string(o.Region),
 		Website: o.Website, ContactEmail: o.ContactEmail, Version: o.Version, CreatedAt: TS(o.CreatedAt), UpdatedAt: TS(o.UpdatedAt)}

@@ -54,6 +54,10 @@ type roundRow struct {
 	Criteria                []round.Criterion    `gorm:"serializer:json"`
 	ReportSchedule          round.ReportSchedule `gorm:"serializer:json"`
 	ReportForm              round.Form           `gorm:"serializer:json"`
+	Contact                 round.Contact        `gorm:"serializer:json"`
+	Accessibility           round.Accessibility  `gorm:"serializer:json"`
+	DecisionExpectedBy      string               // YYYY-MM-DD, "" when not said
+	SupportOffer            string
 	Status                  string
 	Version                 int64
 	CreatedAt               Timestamp
@@ -72,6 +76,8 @@ func (r roundRow) round() round.Round {
 			ReviewersPerApplication: r.ReviewersPerApplication, BlindAssessment: r.BlindAssessment,
 			Eligibility: r.Eligibility, Form: r.Form, Criteria: r.Criteria,
 			ReportSchedule: r.ReportSchedule, ReportForm: r.ReportForm,
+			Contact: r.Contact, Accessibility: r.Accessibility, DecisionExpectedBy: r.DecisionExpectedBy,
+			SupportOffer: r.SupportOffer,
 		},
 		Status: round.Status(r.Status), Version: r.Version, CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
 	}
@@ -85,7 +91,8 @@ func roundRowOf(r round.Round) roundRow {
 		MaxGrant: d.MaxGrant, OpensAt: TS(d.OpensAt), ClosesAt: TS(d.ClosesAt), GraceMinutes: d.GraceMinutes,
 		ReviewersPerApplication: d.ReviewersPerApplication, BlindAssessment: d.BlindAssessment,
 		Eligibility: d.Eligibility, Form: d.Form, Criteria: d.Criteria, ReportSchedule: d.ReportSchedule,
-		ReportForm: d.ReportForm, Status: string(r.Status), Version: r.Version,
+		ReportForm: d.ReportForm, Contact: d.Contact, Accessibility: d.Accessibility,
+		DecisionExpectedBy: d.DecisionExpectedBy, SupportOffer: d.SupportOffer, Status: string(r.Status), Version: r.Version,
 		CreatedAt: TS(r.CreatedAt), UpdatedAt: TS(r.UpdatedAt),
 	}
 	// Stored JSON is never null, so readers need not special-case it.
@@ -106,6 +113,9 @@ func roundRowOf(r round.Round) roundRow {
 	}
 	if row.ReportSchedule == nil {
 		row.ReportSchedule = round.ReportSchedule{}
+	}
+	if row.Accessibility.AlternativeFormats == nil {
+		row.Accessibility.AlternativeFormats = []round.AccessibleFormat{}
 	}
 	return row
 }
@@ -161,6 +171,19 @@ func (s *RoundStore) Programmes(ctx context.Context, p page.Params) ([]round.Pro
 	}
 	var rows []programmeRow
 	if err := q.Order("id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+		return nil, Translate(err, "programmes")
+	}
+	out := make([]round.Programme, len(rows))
+	for i, r := range rows {
+		out[i] = r.programme()
+	}
+	return out, nil
+}
+
+// ProgrammesIn returns the programmes with these ids that exist.
+func (s *RoundStore) ProgrammesIn(ctx context.Context, ids []string) ([]round.Programme, error) {
+	var rows []programmeRow
+	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, Translate(err, "programmes")
 	}
 	out := make([]round.Programme, len(rows))

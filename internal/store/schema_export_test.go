@@ -5,7 +5,7 @@ package store
 var RowStructs = []any{
 	userRow{}, auditRow{}, idempotencyRow{},
 	clientRow{}, invitationRow{}, refreshFamilyRow{}, refreshTokenRow{},
-	organisationRow{}, membershipRow{}, bankAccountRow{},
+	organisationRow{}, membershipRow{}, bankAccountRow{}, orgInvitationRow{}, rateLimitRow{},
 	programmeRow{}, roundRow{}, panelMemberRow{},
 	applicationRow{}, revisionRow{}, historyRow{},
 	conflictRow{}, assignmentRow{}, assessmentRow{}, scoreRow{}, moderationRow{},

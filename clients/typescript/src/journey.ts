@@ -82,7 +82,7 @@ async function ownRound(email: string, password: string): Promise<string> {
       },
       form: {
         questions: [
-          { id: "about", label: "Tell us about your group", type: "long_text", required: true, max_words: 60 },
+          { id: "about", label: "Tell us about your group", type: "long_text", required: true, max_words: 60, accepts: ["text", "media_link"] },
           { id: "costs", label: "What will the money pay for?", type: "money", required: true, min: 0 },
           { id: "meets", label: "How often do you meet?", type: "single_choice", required: true, options: ["Weekly", "Monthly", "Now and then"] },
           { id: "video", label: "Or send us a video", type: "media_link", required: false },
@@ -91,16 +91,27 @@ async function ownRound(email: string, password: string): Promise<string> {
       criteria: [{ id: "need", title: "Need", weight: 2, scale_min: 1, scale_max: 5 }],
       report_schedule: [{ kind: "final", due_after_days: 365 }],
       report_form: { questions: [{ id: "what", label: "What happened?", type: "long_text", required: true }] },
+      contact: { email: "grants@example.org", phone: "0113 496 0000" },
+      accessibility: { help_with_forms: true, alternative_formats: ["easy_read", "large_print"], pays_for_access_needs: true },
+      decision_expected_by: new Date(now + 60 * 86_400_000).toISOString().slice(0, 10),
+      support_offer: "A mentor for every funded group.",
     },
   }));
-  check(round.id && round.status === "draft" && round.burden?.questions === 5, "round: draft with a burden", round);
+  check(round.id && round.status === "draft" && round.burden?.questions === 5 && round.burden?.questions_answerable_by_recording === 2,
+    "round: draft with a burden", round);
+  check(round.programme?.name === programme.name && round.contact?.email === "grants@example.org" && round.decision_expected_by,
+    "round: its programme's name, contact and decision date", round);
   const opened = expect("open the round", 200, await manager.POST("/v1/rounds/{id}/open", { params: { path: { id: round.id } } }));
   check(opened.status === "open", "round: open", opened);
   return round.id;
 }
 
-/** answerFor makes a valid answer to q from its type and limits. */
+/** answerFor makes a valid answer to q from its type and limits: a recording where the
+ * question accepts one instead of writing. */
 function answerFor(q: Question): unknown {
+  if (q.accepts?.includes("media_link")) {
+    return { media_link: "https://example.org/our-story", transcript: "We are a small volunteer-run group of neighbours." };
+  }
   switch (q.type) {
     case "short_text":
     case "long_text": {
@@ -195,18 +206,32 @@ async function main(): Promise<void> {
   }));
   check(org.id && org.postcode === "LS9 8AB" && !org.charity_number, "organisation: stored and normalised, no registration number", org);
 
-  // The eligibility check, before writing anything: a failing answer gets the rule's message.
+  // The eligibility check, before writing anything: nothing answered yet is not yet known
+  // (null), naming what needs an answer; a failing answer gets the rule's message.
+  const eligibilityQuestions = round.eligibility?.questions ?? [];
+  const blank = expect("eligibility check (nothing answered)", 200, await anonymous.POST("/v1/rounds/{id}/eligibility-check", {
+    params: { path: { id: roundID } }, body: { answers: {} },
+  }));
+  const needed = eligibilityQuestions.filter((q) => q.required || (round.eligibility?.rules ?? []).some((r) => r.question_id === q.id));
+  check(needed.length === 0 ? blank.eligible === true : blank.eligible === null && blank.unanswered.length === needed.length &&
+    blank.reasons.every((r) => r.code === "unanswered" && blank.unanswered.includes(r.question_id)), "eligibility: not yet known, naming what to answer", blank);
   const fail = failing(round, answers);
   if (fail) {
     const no = expect("eligibility check (failing)", 200, await anonymous.POST("/v1/rounds/{id}/eligibility-check", {
       params: { path: { id: roundID } }, body: { answers: fail.answers },
     }));
-    check(no.eligible === false && (no.reasons ?? []).includes(fail.message), "eligibility: the rule's message", no);
+    check(no.eligible === false && no.reasons.some((r) => r.code === "not_met" && r.message === fail.message), "eligibility: the rule's message", no);
   }
   const yes = expect("eligibility check (passing)", 200, await anonymous.POST("/v1/rounds/{id}/eligibility-check", {
     params: { path: { id: roundID } }, body: { answers },
   }));
-  check(yes.eligible === true && (yes.reasons ?? []).length === 0, "eligibility: eligible", yes);
+  check(yes.eligible === true && yes.reasons.length === 0 && yes.unanswered.length === 0, "eligibility: eligible", yes);
+
+  // The plain-text form, for printing, screen readers and answering by phone.
+  const text = await anonymous.GET("/v1/rounds/{id}/form", { params: { path: { id: roundID } }, headers: { Accept: "text/plain" }, parseAs: "text" });
+  check(text.response.status === 200 && typeof text.data === "string" && text.data.includes(round.name) && text.data.includes("Part 1") === (eligibilityQuestions.length > 0),
+    "the plain-text form", text.data);
+  console.log("ok  the plain-text form (200)");
 
   // A draft, saved (If-Match), refused when an answer breaks its limit, then submitted.
   const created = await me.POST("/v1/rounds/{id}/applications", { params: { path: { id: roundID } }, body: { organisation_id: org.id } });
@@ -229,21 +254,37 @@ async function main(): Promise<void> {
   check(stale.response.status === 412 && stale.error?.status === 412, "a stale If-Match: 412 problem", stale.error);
   console.log("ok  stale If-Match refused (412)");
 
+  // Autosave never loses words: an answer over its word limit is stored (200) and listed
+  // as a problem; the problems endpoint agrees; put back, nothing is left to do.
   const limited = [...(round.eligibility?.questions ?? []), ...(round.form?.questions ?? [])].find((q) => q.type === "long_text" && q.max_words);
   if (limited?.id && limited.max_words) {
-    const tooLong = await me.PATCH("/v1/applications/{id}", {
-      params: { path: { id: draft.id } }, body: { answers: { [limited.id]: "word ".repeat(limited.max_words + 1) } },
-    });
+    const overLimit = "word ".repeat(limited.max_words + 1).trim();
     const field = `answers.${limited.id}`;
-    check(tooLong.response.status === 422 && tooLong.error?.errors?.some((e) => e.field === field), `over the word limit: 422 naming ${field}`, tooLong.error);
-    console.log("ok  an answer over its word limit refused (422)");
+    const tooLong = expect("save an answer over its word limit (kept, with a problem)", 200, await me.PATCH("/v1/applications/{id}", {
+      params: { path: { id: draft.id } }, body: { answers: { [limited.id]: overLimit } },
+    }));
+    check(tooLong.answers?.[limited.id] === overLimit && tooLong.problems.some((p) => p.field === field && p.code === "too_long"),
+      `over the word limit: stored, with a too_long problem on ${field}`, tooLong);
+    const left = expect("what's left to do", 200, await me.GET("/v1/applications/{id}/problems", { params: { path: { id: draft.id } } }));
+    check(!left.submittable && left.problems.some((p) => p.field === field), "problems: not submittable, naming the answer", left);
+    const refused = await me.POST("/v1/applications/{id}/submit", { params: { path: { id: draft.id } } });
+    check(refused.response.status === 422 && refused.error?.errors?.some((e) => e.field === field), `submit refused: 422 naming ${field}`, refused.error);
+    console.log("ok  submit refused while a problem remains (422)");
+    const fixed = expect("put the answer back", 200, await me.PATCH("/v1/applications/{id}", {
+      params: { path: { id: draft.id } }, body: { answers: { [limited.id]: answers[limited.id] } },
+    }));
+    check(fixed.problems.length === 0, "no problems left", fixed.problems);
   }
+  const ready = expect("what's left to do (nothing)", 200, await me.GET("/v1/applications/{id}/problems", { params: { path: { id: draft.id } } }));
+  check(ready.submittable && ready.problems.length === 0 && ready.blocker === null, "problems: submittable", ready);
 
   const submitted = expect("submit (Idempotency-Key)", 200, await me.POST("/v1/applications/{id}/submit", {
     params: { path: { id: draft.id }, header: { "Idempotency-Key": `journey-${unique}` } },
   }));
   check(submitted.status === "submitted" && /^[A-Z0-9]{2,10}-\d{4}$/.test(submitted.reference ?? "") && submitted.revision === 1 && submitted.submitted_at,
     "submitted: a reference, revision 1, submitted_at", submitted);
+  check(submitted.organisation.id === org.id && submitted.organisation.name === org.name && submitted.round.id === roundID &&
+    submitted.information_request === null && submitted.problems.length === 0, "submitted: its organisation and round, nothing asked, no problems", submitted);
   const replay = expect("submit again with the same Idempotency-Key (replay)", 200, await me.POST("/v1/applications/{id}/submit", {
     params: { path: { id: draft.id }, header: { "Idempotency-Key": `journey-${unique}` } },
   }));

@@ -98,7 +98,7 @@ export interface paths {
         };
         /**
          * List applications, newest first
-         * @description Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403).
+         * @description Applicants see their organisations' applications; panel members those assigned to them; grants managers all. Finance sees nothing of applications (403). Each application carries its organisation {id, name, legal_form, user_led} and round {id, name}, read in the same query. q finds applications by title, reference or organisation name: every word must appear, ignoring case and accents ("cafe unicode" finds "Café Ünïcode"), on both databases.
          */
         get: operations["getApplications"];
         put?: never;
@@ -128,7 +128,7 @@ export interface paths {
         head?: never;
         /**
          * Save changes to a draft (autosave; applicants of the organisation)
-         * @description Allowed while the application is a draft or more information was requested (409 otherwise). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Every answer sent is checked against its question (type, word and length limits, choices, ranges, URL and email formats) and must be a question of the round (422 naming answers.<id>); required answers are checked at submission.
+         * @description Allowed while the application is a draft or more information was requested (409 otherwise, and 409 "this round closed on <date>" for a draft once its round has closed, grace period included). Answers are merged: each key sent replaces that answer, an empty value ("" or []) deletes it. Autosave never loses words: what is sent is stored even when an answer is over its limit or of the wrong shape for its question, or requested_amount is outside the round's min_grant–max_grant, and the 200 response lists every problem in problems [{field, code, message}] (required answers included); submit refuses while any remain. Refused: malformed JSON, null answers and server-owned fields (400); an answer to a question the round does not ask, or a requested_amount below 0 or above 10^18 (422, nothing saved).
          */
         patch: operations["patchApplicationsById"];
         trace?: never;
@@ -281,6 +281,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{id}/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What is left to do before an application can be submitted
+         * @description Every problem, as a submission would list them, without submitting: each answer's shape and limits, required answers missing, eligibility rules not met, the title, requested_amount against the round's min_grant–max_grant. submittable says whether it could be submitted now; blocker says why not whatever its content (already submitted, the round closed, decisions made). Readable by the applying organisation and grants managers.
+         */
+        get: operations["getApplicationsByIdProblems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse an ineligible decision (grants managers)
+         * @description From ineligible back to submitted — or on to under_assessment when the round's assessment has started — with the reason the group reads in the history (required). Refused (409) once the round's decisions are published. Audited as application.reinstated.
+         */
+        post: operations["postApplicationsByIdReinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{id}/request-info": {
         parameters: {
             query?: never;
@@ -310,9 +350,29 @@ export interface paths {
         };
         /**
          * An application's submitted revisions, first first
-         * @description Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …).
+         * @description Every submission stores an immutable copy of the title, summary, amount and answers (number 1, 2, …), with the group's response when it answered a request for more information.
          */
         get: operations["getApplicationsByIdRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/revisions/{n}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed in a revision, against the one before it
+         * @description Revision n against revision n − 1, field by field: title, summary, requested_amount and each answers.<question id> that differs, added, removed or changed, with its value before and after; beside the group's response and the funder's request it answered. Revision 1 has nothing before it (404), nor has a revision the application does not have. Readable by whoever may read the revisions: the applying organisation, grants managers and the panel members assigned to it.
+         */
+        get: operations["getApplicationsByIdRevisionsByNDiff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -332,7 +392,7 @@ export interface paths {
         put?: never;
         /**
          * Submit an application (applicants of the organisation)
-         * @description A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it); an application the funder asked more of may be resubmitted until decisions are published. Every problem is listed at once (422): title, each required answer, each answer's validity, each failing eligibility rule's message (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision.
+         * @description A draft needs the round open, from opens_at and before closes_at (or within grace_minutes after it, for an application started before it: 409 "this round closed on <date>" after); an application the funder asked more of may be resubmitted until decisions are published, with a response (required then: what the group changed, or its answer), kept with the new revision and shown on information_request (answered_at). The body is optional on a first submission. Every problem is listed at once (422, as GET /v1/applications/{id}/problems lists them): title, each required answer, each answer's shape and limits, each eligibility rule not met (field "eligibility"), min_grant ≤ requested_amount ≤ max_grant. The first submission gives the reference (PREFIX-0001); every submission stores an immutable revision. Submitting again answers 409 "this application was already submitted on <date>".
          */
         post: operations["postApplicationsByIdSubmit"];
         delete?: never;
@@ -433,8 +493,12 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description Limited to 10 attempts per minute per client IP, and 5 failed passwords per 15 minutes per
-         *     account (429 with Retry-After). The refresh token is single use: spend it at /v1/auth/refresh.
+         * @description Only failures are counted, so successful sign-ins are never refused (a workshop of groups on one
+         *     venue's network signs in freely). By default 100 failed logins per 15 minutes per client IP, and 5
+         *     per account per client IP: past either, that IP's attempts (at that account) answer 429 with
+         *     Retry-After whatever the password, while the account's holder elsewhere is unaffected; the right
+         *     password clears the account's count. CONSTELLATE_RATE_LIMITS changes the limits. The refresh token
+         *     is single use: spend it at /v1/auth/refresh.
          */
         post: operations["postAuthLogin"];
         delete?: never;
@@ -498,8 +562,8 @@ export interface paths {
         /**
          * Change your password
          * @description Checks the current password, then ends every session (refresh tokens revoked, access tokens
-         *     dead) and returns a new session for the caller. Wrong current passwords count towards the
-         *     account's limit of 5 failures per 15 minutes (429 with Retry-After).
+         *     dead) and returns a new session for the caller. Wrong current passwords count as failed logins
+         *     to the account from this client IP (login_account: by default 5 per 15 minutes; 429 with Retry-After).
          */
         post: operations["postAuthPassword"];
         delete?: never;
@@ -543,7 +607,7 @@ export interface paths {
         /**
          * Create an applicant account
          * @description Anyone may register as an applicant. Staff, panel and finance accounts come from invitations.
-         *     Limited to 20 registrations per hour per client IP (429 with Retry-After).
+         *     Limited per client IP (by default 60 registrations per hour; CONSTELLATE_RATE_LIMITS; 429 with Retry-After).
          */
         post: operations["postAuthRegister"];
         delete?: never;
@@ -641,7 +705,7 @@ export interface paths {
         };
         /**
          * The grant agreement, as plain text or PDF (its group, grants managers, finance)
-         * @description Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text.
+         * @description Amount, conditions, the payment schedule and reporting, in plain words; Accept: application/pdf for a PDF to keep, anything else plain text. Errors are problem documents (application/problem+json).
          */
         get: operations["getAwardsByIdAgreement"];
         put?: never;
@@ -753,6 +817,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/360giving": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's published awards as 360Giving open data (grants managers, finance; JSON package, or CSV)
+         * @description A 360Giving Data Standard (1.4) package of the round's awards that were offered and not declined or withdrawn, valid against the standard's schema, streamed in constant memory. Grant ids are CONSTELLATE_FUNDER_PREFIX (the funder's registered 360Giving prefix, 360G-…) and the application's reference; the funding organisation is that prefix (id and name). recipientOrganization: the group's name, charity and company numbers, and an org-id — GB-CHC-, GB-SC- or GB-NIC- from a charity number, GB-COH- from a company number, else the prefix, -ORG- and the organisation's id. amountAwarded in major units (pence → pounds), awardDate (the offer's date), plannedDates (from the award date to the final report's due date, when the round schedules one), grantProgramme (the programme's name), beneficiaryLocation (the group's region, with its ONS code), fromOpenCall. The DEI extension's deiDetails.leadership (taxonomy codes of led_by) appears only for a group that agreed to publish it (publish_led_by); the package then declares the extension "dei". Nothing personal: no person's name or contact, no postcode, bank details, answers or assessments. With Accept: text/csv the same grants come as 360Giving's flat CSV (its column titles; lists joined with ;; a text cell starting with = + - @ gets a ' in front). 409 when no funder prefix is configured, when the round's decisions are not published, or when it has no award left to publish.
+         */
+        get: operations["getExports360giving"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -812,6 +896,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invitations waiting for you (applicants)
+         * @description The pending invitations to join a group sent to your account's email, oldest first: which group, who invited you, as what and until when. Accept one with POST /v1/me/invitations/{id}/accept.
+         */
+        get: operations["getMeInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: join the group (applicants)
+         * @description You join the organisation with the invited role; GET /v1/me then lists it. Only the account whose email was invited may accept, once: to anyone else, and once revoked or expired, the invitation does not exist (404). Accepting again answers 409, as does being a member already.
+         */
+        post: operations["postMeInvitationsByIdAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organisations": {
         parameters: {
             query?: never;
@@ -827,7 +951,7 @@ export interface paths {
         put?: never;
         /**
          * Create an organisation (applicants)
-         * @description The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once.
+         * @description The caller becomes the organisation's first owner. No charity or company number is required: unregistered groups are first-class. Invalid values answer 422 listing every field at once. When another group already has the name (compared without case, spacing or punctuation), the organisation is still created and the response carries warnings: [{field: "name", message}] — never which group it is. If the group already exists, one of its owners invites you instead (POST /v1/organisations/{id}/invitations).
          */
         post: operations["postOrganisations"];
         delete?: never;
@@ -855,7 +979,7 @@ export interface paths {
         head?: never;
         /**
          * Change an organisation's details (owners)
-         * @description Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412.
+         * @description Owners only: plain members, grants managers and finance may read but not change it (403). Omitted fields are kept. With If-Match, a stale version answers 412. When the request gives a name another group already has, the change is made and the response carries warnings: [{field: "name", message}].
          */
         patch: operations["patchOrganisationsById"];
         trace?: never;
@@ -874,11 +998,55 @@ export interface paths {
         get: operations["getOrganisationsByIdBankAccount"];
         /**
          * Give or replace the bank account (owners)
-         * @description Stored encrypted. The response is masked. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.
+         * @description Stored encrypted. The response is masked. An account held by a host organisation (held_by host_organisation: an unincorporated group paid through a named host) needs host_name and any one of host_charity_number, host_company_number or host_description (CICs, churches and community associations host groups too); with held_by organisation the host fields must be empty. Replacing an existing account with different details starts a cooling-off period (cooling_off_until) during which the organisation's payments cannot be approved, and the owners are notified. With If-Match, a stale version answers 412.
          */
         put: operations["putOrganisationsByIdBankAccount"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organisations/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organisation's pending invitations (owners)
+         * @description Invitations neither accepted, revoked nor expired, oldest first. Who joined is in the member list.
+         */
+        get: operations["getOrganisationsByIdInvitations"];
+        put?: never;
+        /**
+         * Invite someone to join the organisation (owners)
+         * @description Invites an email to join as owner or member (default member) for 14 days. The answer is the same whether or not the email has an account: nothing here looks one up, so no response reveals it. The invitee signs in with that email — registering first if they have no account — finds the invitation at GET /v1/me/invitations and accepts it there; there is no token to pass on. When mail is configured the invitee is emailed a link (the event organisation_invitation.created is the seam). An email already a member answers 409; one with an invitation still pending answers 409 with existing_id.
+         */
+        post: operations["postOrganisationsByIdInvitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organisations/{id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation (owners)
+         * @description The invitation can no longer be accepted. Revoking one already revoked or expired is done (204); one already accepted answers 409 (remove the member instead).
+         */
+        delete: operations["deleteOrganisationsByIdInvitationsByInvitationId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -898,8 +1066,8 @@ export interface paths {
         get: operations["getOrganisationsByIdMembers"];
         put?: never;
         /**
-         * Add a member (owners)
-         * @description Adds an existing applicant account, named by email or user_id, as owner or member (default member). An account that is not found answers 422 naming the field; someone already a member answers 409.
+         * Add a member directly (grants managers; owners by user id)
+         * @description Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.
          */
         post: operations["postOrganisationsByIdMembers"];
         delete?: never;
@@ -1073,7 +1241,7 @@ export interface paths {
         };
         /**
          * Get a round
-         * @description Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise).
+         * @description Anyone may read a round once it has opened; a draft round is visible to grants managers only (404 otherwise). The round carries its programme's name and description (programme), its contact, the support it offers with access needs (accessibility) and alongside the money (support_offer), and when a decision is expected (decision_expected_by).
          */
         get: operations["getRoundsById"];
         put?: never;
@@ -1083,7 +1251,7 @@ export interface paths {
         head?: never;
         /**
          * Change a round (grants managers)
-         * @description Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule and report_form until decisions are published; name and description until it is archived. Changing a frozen field is a 409 naming each one.
+         * @description Omitted fields are kept; a field sent with its current value is not a change. form, eligibility, criteria, reference_prefix, currency, min_grant, max_grant and opens_at change only while the round is a draft; closes_at and grace_minutes until it is closed; reviewers_per_application and blind_assessment until assessment starts; budget, report_schedule, report_form and decision_expected_by until decisions are published; name, description, contact, accessibility and support_offer until it is archived. Changing a frozen field is a 409 naming each one. contact and accessibility are replaced whole; decision_expected_by "" stops saying a date.
          */
         patch: operations["patchRoundsById"];
         trace?: never;
@@ -1214,7 +1382,7 @@ export interface paths {
         put?: never;
         /**
          * Check eligibility before applying (anyone, no account needed)
-         * @description Answers are keyed by question id. Each answer is checked against its eligibility question first (422 naming each problem); then every rule runs and the message of each failing rule is returned.
+         * @description Answers are keyed by question id; send what the group has answered so far ({} for nothing yet). Each answer is checked against its eligibility question first (422 naming each problem); answers to form questions are ignored. Then: eligible is true when every needed question (required, or read by a rule) is answered and every rule passes; false as soon as an answer breaks a rule; null while nothing is broken but some needed question is unanswered (listed in unanswered). reasons lists, in question order, each unanswered question (code unanswered, a message naming it) and each broken rule (code not_met, the rule's message, in the funder's words). A recording answers a question that accepts one.
          */
         post: operations["postRoundsByIdEligibilityCheck"];
         delete?: never;
@@ -1232,7 +1400,7 @@ export interface paths {
         };
         /**
          * The round's application form (JSON, or plain text for offline drafting and screen readers)
-         * @description With Accept: text/plain the whole form comes as plain text: every question with its help, whether it is required, word limits and options.
+         * @description With Accept: text/plain the round comes as a plain-text document a person could print, read aloud with a screen reader or answer by phone: the programme and the round, the grants in pounds (or the round's currency, never minor units), the dates (opening, closing, grace period, decision expected), contact, the support offered with access needs and alongside the money, then every question with its help, whether it is required, what its answer needs (limits, options, a recording instead of writing) and, for eligibility questions, what the answer must be to apply and why.
          */
         get: operations["getRoundsByIdForm"];
         put?: never;
@@ -1350,7 +1518,7 @@ export interface paths {
         };
         /**
          * A round's figures (grants managers)
-         * @description Counts by status, requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. Any count from 1 to 4 is the string "<5" (small-number suppression); 0 and 5 or more are integers. Computed in the database.
+         * @description Exact counts by status (and total), requested and awarded totals, budget left, and reach by led_by and region for applications (submitted or later) and awards. In the reach figures only, any count from 1 to 4 is the string "<5" (small-number suppression, applied in the domain); 0 and 5 or more are integers; each breakdown has a not_stated bucket. Computed in the database.
          */
         get: operations["getRoundsByIdStats"];
         put?: never;
@@ -1375,19 +1543,38 @@ export interface components {
             password?: string;
             token?: string;
         };
+        /** @enum {string} */
+        AccessibleFormat: "easy_read" | "large_print" | "braille" | "audio" | "sign_language";
+        /** @enum {string} */
+        AnswerKind: "text" | "media_link";
         Application: {
             answers: {
                 [key: string]: unknown;
             };
             created_at: string;
             id: string;
+            /**
+             * @description InformationRequest is the funder's latest request for more information (null before
+             *     any).
+             */
+            information_request: components["schemas"]["InformationRequest"] | null;
+            /** @description Organisation and Round say who applied to what (read with the application). */
+            organisation: components["schemas"]["ApplicationOrganisation"];
             organisation_id: string;
+            /**
+             * @description Problems lists what stops the application from being submitted (computed at each
+             *     read). Autosave stores what it is sent and answers 200 with the problems; submit
+             *     refuses while any remain. Shown to the group and grants managers while the
+             *     application can change (draft, more_info_requested); empty otherwise.
+             */
+            problems: components["schemas"]["ApplicationProblem"][];
             /** @example SBS-0042 */
             reference: string | null;
             /** @example 250000 */
             requested_amount: number;
             /** @description Revision is the number of the latest submitted revision (0 before the first submission). */
             revision: number;
+            round: components["schemas"]["ApplicationRound"];
             round_id: string;
             started_at: string;
             /** @enum {string} */
@@ -1417,6 +1604,40 @@ export interface components {
             data: components["schemas"]["Application"][];
             next_cursor: string | null;
         };
+        ApplicationOrganisation: {
+            id: string;
+            /** @example unincorporated_association */
+            legal_form: string;
+            /** @example Hillside Peer Support */
+            name: string;
+            user_led: boolean;
+        };
+        ApplicationProblem: {
+            /**
+             * @example too_long
+             * @enum {string}
+             */
+            code: "required" | "too_long" | "wrong_type" | "out_of_range" | "invalid" | "not_eligible";
+            /** @example answers.about */
+            field: string;
+            /** @example must be at most 300 words (it has 312) */
+            message: string;
+        };
+        ApplicationProblems: {
+            application_id: string;
+            /**
+             * @description Blocker says why the application cannot be submitted whatever its content (already
+             *     submitted, the round closed, decisions made); null when nothing does.
+             * @example this round closed on 31 March 2025 at 17:00 UTC, so drafts can no longer be changed or submitted
+             */
+            blocker: string | null;
+            /** @description Problems lists every problem (none once the application can no longer change). */
+            problems: components["schemas"]["ApplicationProblem"][];
+            /** @enum {string} */
+            status: "draft" | "submitted" | "more_info_requested" | "under_assessment" | "awarded" | "declined" | "withdrawn" | "ineligible";
+            /** @description Submittable: no problem remains and nothing else stands in the way (blocker). */
+            submittable: boolean;
+        };
         ApplicationRevision: {
             answers: {
                 [key: string]: unknown;
@@ -1427,7 +1648,14 @@ export interface components {
             id: string;
             /** @example 1 */
             number: number;
+            /** @description RequestMessage is the funder's request this revision answered ("" for none). */
+            request_message: string;
             requested_amount: number;
+            /**
+             * @description Response is what the group said when submitting this revision (required when it
+             *     answered a request for more information; "" when none was given).
+             */
+            response: string;
             submitted_at: string;
             submitted_by: string;
             summary: string;
@@ -1437,6 +1665,11 @@ export interface components {
         ApplicationRevisionList: {
             data: components["schemas"]["ApplicationRevision"][];
             next_cursor: string | null;
+        };
+        ApplicationRound: {
+            id: string;
+            /** @example Side by Side 2025 */
+            name: string;
         };
         Assessment: {
             application_id: string;
@@ -1572,6 +1805,8 @@ export interface components {
             /** @enum {string} */
             held_by?: "organisation" | "host_organisation";
             host_charity_number?: string;
+            host_company_number?: string;
+            host_description?: string;
             host_name?: string;
             id?: string;
             masked?: boolean;
@@ -1588,7 +1823,16 @@ export interface components {
             held_by: "organisation" | "host_organisation";
             /** @example 1096892 */
             host_charity_number?: string;
-            /** @example Leeds Community Foundation */
+            /** @example SC123456 */
+            host_company_number?: string;
+            /** @example St Mark's Church, Harehills, which holds our money */
+            host_description?: string;
+            /**
+             * @description With held_by host_organisation: host_name, and any one of host_charity_number,
+             *     host_company_number or host_description (CICs, churches and community associations
+             *     host groups too).
+             * @example Leeds Community Foundation
+             */
             host_name?: string;
             /** @example 12-34-56 */
             sort_code: string;
@@ -1597,6 +1841,12 @@ export interface components {
             /** @description MaxWordsTotal is the sum of the word limits of the text questions. */
             max_words_total: number;
             questions: number;
+            /**
+             * @description QuestionsAnswerableByRecording counts the questions a group may answer with an audio
+             *     or video recording: media_link questions, and text questions that accept a recording
+             *     instead of writing (their word limits are still in MaxWordsTotal).
+             */
+            questions_answerable_by_recording: number;
             required_questions: number;
             /**
              * @description UnlimitedTextQuestions counts text questions with no word limit (so the total above is
@@ -1680,6 +1930,22 @@ export interface components {
             title: string;
             weight: number;
         };
+        DEIArea360Giving: {
+            /** @example AS200 */
+            askedStatus: string;
+            availableOptions?: string[];
+            /** @example RS200 */
+            replyStatus?: string;
+            response?: components["schemas"]["DEIResponse360Giving"];
+        };
+        DEIDetails360Giving: {
+            leadership: components["schemas"]["DEIArea360Giving"];
+            mission: components["schemas"]["DEIArea360Giving"];
+            project: components["schemas"]["DEIArea360Giving"];
+        };
+        DEIResponse360Giving: {
+            taxonomyCodes?: string[];
+        };
         Decision: {
             amount: number;
             /** @description AmountReason and DecidedBy are shown to grants managers only ("" to the group). */
@@ -1728,15 +1994,29 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        EligibilityReason: {
+            code: components["schemas"]["EligibilityReasonCode"];
+            message: string;
+            question_id: string;
+        };
+        /** @enum {string} */
+        EligibilityReasonCode: "unanswered" | "not_met";
         EligibilityResult: {
-            eligible: boolean;
-            reasons: string[];
+            eligible: boolean | null;
+            reasons: components["schemas"]["EligibilityReason"][];
+            unanswered: string[];
         };
         EligibilityRule: {
             message: string;
             op: components["schemas"]["RuleOp"];
             question_id: string;
             value: unknown;
+        };
+        Event360Giving: {
+            /** Format: date */
+            endDate?: string;
+            /** Format: date */
+            startDate: string;
         };
         FieldError: {
             field?: string;
@@ -1745,9 +2025,44 @@ export interface components {
         Form: {
             questions?: components["schemas"]["Question"][];
         };
+        Grant360Giving: {
+            /** @example 2500 */
+            amountAwarded: number;
+            /**
+             * Format: date
+             * @example 2025-04-15
+             */
+            awardDate: string;
+            beneficiaryLocation?: components["schemas"]["Location360Giving"][];
+            /** @example GBP */
+            currency: string;
+            deiDetails?: components["schemas"]["DEIDetails360Giving"];
+            description: string;
+            /** @enum {string} */
+            fromOpenCall?: "Yes" | "No";
+            fundingOrganization: components["schemas"]["Organization360Giving"][];
+            grantProgramme?: components["schemas"]["GrantProgramme360Giving"][];
+            /** @example 360G-example-SBS24-0042 */
+            id: string;
+            plannedDates?: components["schemas"]["Event360Giving"][];
+            recipientOrganization: components["schemas"]["Organization360Giving"][];
+            title: string;
+        };
+        GrantProgramme360Giving: {
+            title: string;
+        };
         Health: {
             /** @example ok */
             status?: string;
+        };
+        InformationRequest: {
+            answered_at: string | null;
+            /** @example Please tell us more about who runs the cafés. */
+            message: string;
+            requested_at: string;
+            /** @example grants_manager */
+            requested_by_role: string;
+            response: string | null;
         };
         Instalment: {
             amount: number;
@@ -1778,6 +2093,16 @@ export interface components {
         };
         JWKS: {
             keys?: components["schemas"]["JWK"][];
+        };
+        Location360Giving: {
+            /** @example GB */
+            countryCode?: string;
+            /** @example E12000003 */
+            geoCode?: string;
+            /** @example RGN/GOR */
+            geoCodeType?: string;
+            /** @example Yorkshire and The Humber */
+            name: string;
         };
         LoginRequest: {
             /** @example sam@example.org */
@@ -1837,6 +2162,23 @@ export interface components {
             /** @description Score on the ranking's 0–100 scale. */
             score: number | null;
         };
+        MyInvitation: {
+            accepted_at?: string | null;
+            created_at?: string;
+            expires_at?: string;
+            id?: string;
+            invited_by_name?: string;
+            organisation_id?: string;
+            organisation_name?: string;
+            /** @enum {string} */
+            role?: "owner" | "member";
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+        };
+        MyInvitationList: {
+            data?: components["schemas"]["MyInvitation"][];
+            next_cursor?: string | null;
+        };
         Organisation: {
             annual_income?: number | null;
             charity_number?: string;
@@ -1853,7 +2195,37 @@ export interface components {
             updated_at?: string;
             user_led?: boolean;
             user_led_description?: string;
+            /**
+             * @description Warnings, on the responses to a create or a change only: advice about a change that
+             *     was made anyway, such as a name another group already has.
+             */
+            warnings?: components["schemas"]["Warning"][];
             website?: string;
+        };
+        OrganisationInvitation: {
+            created_at?: string;
+            email?: string;
+            expires_at?: string;
+            id?: string;
+            invited_by?: string;
+            organisation_id?: string;
+            /** @enum {string} */
+            role?: "owner" | "member";
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+        };
+        OrganisationInvitationList: {
+            data?: components["schemas"]["OrganisationInvitation"][];
+            next_cursor?: string | null;
+        };
+        OrganisationInvitationRequest: {
+            /** @example alex@example.org */
+            email: string;
+            /**
+             * @default member
+             * @enum {string}
+             */
+            role: "owner" | "member";
         };
         OrganisationList: {
             data?: components["schemas"]["Organisation"][];
@@ -1898,6 +2270,24 @@ export interface components {
             user_led_description?: string;
             /** @example https://hillside.example.org */
             website?: string;
+        };
+        Organization360Giving: {
+            charityNumber?: string;
+            companyNumber?: string;
+            /** @example GB-CHC-1123456 */
+            id: string;
+            name: string;
+        };
+        Package360Giving: {
+            /**
+             * @example [
+             *       "dei"
+             *     ]
+             */
+            extensions?: string[];
+            grants: components["schemas"]["Grant360Giving"][];
+            /** @example 1.4 */
+            version?: string;
         };
         PanelMember: {
             added_at: string;
@@ -1996,6 +2386,11 @@ export interface components {
             name: string;
         };
         Question: {
+            /**
+             * @description Accepts lists the forms an answer may take, for a short_text or long_text question
+             *     that also takes a recording: [text, media_link]. Omitted: the question's own type only.
+             */
+            accepts?: components["schemas"]["AnswerKind"][];
             help?: string;
             id: string;
             label: string;
@@ -2079,6 +2474,10 @@ export interface components {
             /** @example a long passphrase of words */
             password?: string;
         };
+        ReinstateRequest: {
+            /** @example We misread your income: you are within the limit after all. */
+            reason?: string;
+        };
         ReportDue: {
             due_after_days: number;
             kind: components["schemas"]["ReportKind"];
@@ -2089,19 +2488,47 @@ export interface components {
             /** @example Please tell us more about who runs the cafés. */
             message?: string;
         };
+        RevisionChange: {
+            after: unknown;
+            before: unknown;
+            /** @enum {string} */
+            change: "added" | "removed" | "changed";
+            /** @example answers.about */
+            field: string;
+        };
+        RevisionDiff: {
+            /** @example 1 */
+            against: number;
+            application_id: string;
+            changes: components["schemas"]["RevisionChange"][];
+            /** @example 2 */
+            number: number;
+            request_message: string;
+            response: string;
+            submitted_at: string;
+        };
         Round: {
             /**
              * @description AcceptingApplications says whether a new application may be started now: open, from
              *     opens_at and before closes_at.
              */
             accepting_applications: boolean;
+            accessibility: components["schemas"]["RoundAccessibility"];
             blind_assessment: boolean;
             budget: number;
             burden: components["schemas"]["Burden"];
             closes_at: string;
+            contact: components["schemas"]["RoundContact"];
             created_at: string;
             criteria: components["schemas"]["Criterion"][];
             currency: string;
+            /**
+             * Format: date
+             * @description DecisionExpectedBy is the date groups can expect a decision by, or null when the
+             *     funder has not said.
+             * @example 2025-05-30
+             */
+            decision_expected_by: string | null;
             description: string;
             eligibility: components["schemas"]["Eligibility"];
             form: components["schemas"]["Form"];
@@ -2111,6 +2538,7 @@ export interface components {
             min_grant: number;
             name: string;
             opens_at: string;
+            programme: components["schemas"]["RoundProgramme"];
             programme_id: string;
             reference_prefix: string;
             report_form: components["schemas"]["Form"];
@@ -2121,7 +2549,49 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "open" | "closed" | "assessment" | "decided" | "archived";
+            support_offer: string;
             updated_at: string;
+        };
+        RoundAccessibility: {
+            /** @description AlternativeFormats: the form and its papers can be had in these formats. */
+            alternative_formats?: components["schemas"]["AccessibleFormat"][];
+            /**
+             * @description HelpWithForms: someone can help fill in the form, or take the answers by phone or
+             *     video call.
+             */
+            help_with_forms?: boolean;
+            /**
+             * @description Note is anything else, in the funder's words.
+             * @example Tell us what would help and we will arrange it.
+             */
+            note?: string;
+            /**
+             * @description PaysForAccessNeeds: the funder pays for what a group needs to take part (an
+             *     interpreter, a support worker, travel), on top of the grant.
+             */
+            pays_for_access_needs?: boolean;
+        };
+        RoundContact: {
+            /**
+             * @description Email is an address that answers questions about the round.
+             * @example grants@example.org
+             */
+            email?: string;
+            /**
+             * @description Note says anything else: when the phone is answered, call-backs, languages spoken.
+             * @example We answer the phone Tuesday to Thursday, 10am to 4pm, and can call you back.
+             */
+            note?: string;
+            /**
+             * @description Phone is a number to call.
+             * @example 0113 496 0000
+             */
+            phone?: string;
+            /**
+             * @description TextPhone is a number for text messages (SMS) or a textphone (e.g. by Relay UK).
+             * @example 07700 900123
+             */
+            text_phone?: string;
         };
         RoundForm: {
             burden: components["schemas"]["Burden"];
@@ -2146,11 +2616,15 @@ export interface components {
             user_ids: string[];
         };
         RoundPatchRequest: {
+            accessibility?: components["schemas"]["RoundAccessibility"];
             blind_assessment?: boolean;
             budget?: number;
             closes_at?: string;
+            contact?: components["schemas"]["RoundContact"];
             criteria?: components["schemas"]["Criterion"][];
             currency?: string;
+            /** @example 2025-05-30 */
+            decision_expected_by?: string;
             description?: string;
             eligibility?: components["schemas"]["Eligibility"];
             form?: components["schemas"]["Form"];
@@ -2163,16 +2637,32 @@ export interface components {
             report_form?: components["schemas"]["Form"];
             report_schedule?: components["schemas"]["ReportDue"][];
             reviewers_per_application?: number;
+            support_offer?: string;
+        };
+        RoundProgramme: {
+            /** @example Small grants for user-led groups */
+            description: string;
+            id: string;
+            /** @example Side by Side Fund */
+            name: string;
         };
         RoundRequest: {
+            accessibility?: components["schemas"]["RoundAccessibility"];
             /** @example true */
             blind_assessment?: boolean;
             /** @example 1000000 */
             budget: number;
             closes_at: string;
+            contact?: components["schemas"]["RoundContact"];
             criteria?: components["schemas"]["Criterion"][];
             /** @example GBP */
             currency?: string;
+            /**
+             * @description DecisionExpectedBy is the date groups can expect a decision by (YYYY-MM-DD), not
+             *     before the day the round closes.
+             * @example 2025-05-30
+             */
+            decision_expected_by?: string;
             description?: string;
             eligibility?: components["schemas"]["Eligibility"];
             form: components["schemas"]["Form"];
@@ -2191,6 +2681,12 @@ export interface components {
             report_schedule?: components["schemas"]["ReportDue"][];
             /** @example 2 */
             reviewers_per_application?: number;
+            /**
+             * @description SupportOffer is the support offered alongside the money (training, mentoring,
+             *     places in a network), in the funder's words.
+             * @example Every funded group is offered a mentor and two places at our spring network day.
+             */
+            support_offer?: string;
         };
         RoundStats: {
             /** @description AwardedTotal sums the round's awards. */
@@ -2198,15 +2694,15 @@ export interface components {
             budget: number;
             /** @description BudgetLeft is budget − awarded_total. */
             budget_left: number;
-            /** @description Counts has every application status, each an integer or "<5". */
+            /** @description Counts has every application status, exact. */
             counts: {
-                [key: string]: unknown;
+                [key: string]: number;
             };
             /** @example GBP */
             currency: string;
             /**
              * @description Reach breaks the same applications, and the awards, down by the organisation's led_by
-             *     (each value given counts) and region; "not_stated" when it gave none.
+             *     (each value given counts) and region, each with a "not_stated" bucket (0 included).
              */
             reach: components["schemas"]["StatsReach"];
             /**
@@ -2215,8 +2711,8 @@ export interface components {
              */
             requested_total: number;
             round_id: string;
-            /** @description Total counts every application, drafts and withdrawn included: an integer or "<5". */
-            total: unknown;
+            /** @description Total counts every application, drafts and withdrawn included, exact. */
+            total: number;
         };
         /** @enum {string} */
         RuleOp: "eq" | "neq" | "lte" | "gte" | "in";
@@ -2227,6 +2723,10 @@ export interface components {
         StatsReach: {
             applications: components["schemas"]["ReachBreakdown"];
             awards: components["schemas"]["ReachBreakdown"];
+        };
+        SubmitRequest: {
+            /** @example We have added a breakdown of the venue costs to the budget answer. */
+            response?: string;
         };
         TokenResponse: {
             access_token?: string;
@@ -2251,6 +2751,12 @@ export interface components {
             /** @enum {string} */
             membership_role?: "owner" | "member";
             name?: string;
+        };
+        Warning: {
+            /** @example name */
+            field?: string;
+            /** @example another group is already called this (or something very like it)… */
+            message?: string;
         };
         WithdrawRequest: {
             /** @example We found other funding. */
@@ -2428,6 +2934,10 @@ export interface operations {
                 status?: "draft" | "submitted" | "more_info_requested" | "under_assessment" | "awarded" | "declined" | "withdrawn" | "ineligible";
                 /** @description only this organisation's */
                 organisation_id?: string;
+                /** @description words of the title, reference or organisation name (case and accents ignored; at most 200 characters) */
+                q?: string;
+                /** @description RFC 3339: only applications whose latest submission is at or after it */
+                submitted_since?: string;
                 /** @description page size, 1–200 */
                 limit?: number;
                 /** @description next_cursor from the previous page */
@@ -3483,6 +3993,190 @@ export interface operations {
             };
         };
     };
+    getApplicationsByIdProblems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationProblems"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApplicationsByIdReinstate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag last read */
+                "If-Match"?: string;
+                /** @description retry safely */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description why (the group reads it) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReinstateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the application's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postApplicationsByIdRequestInfo: {
         parameters: {
             query?: never;
@@ -3672,6 +4366,76 @@ export interface operations {
             };
         };
     };
+    getApplicationsByIdRevisionsByNDiff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+                /** @description revision number, 2 or more */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionDiff"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postApplicationsByIdSubmit: {
         parameters: {
             query?: never;
@@ -3687,7 +4451,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description the response to the funder's request (resubmissions) */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SubmitRequest"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -3736,7 +4505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not a draft, or the round is not accepting submissions */
+            /** @description already submitted, or the round is not accepting submissions */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3747,6 +4516,15 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4987,6 +5765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": string;
                     "application/pdf": string;
                     "text/plain": string;
                 };
@@ -4998,6 +5777,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                     "text/plain": components["schemas"]["Problem"];
                 };
             };
@@ -5008,6 +5788,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                     "text/plain": components["schemas"]["Problem"];
                 };
             };
@@ -5018,6 +5799,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                     "text/plain": components["schemas"]["Problem"];
                 };
             };
@@ -5028,6 +5810,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                     "text/plain": components["schemas"]["Problem"];
                 };
             };
@@ -5656,6 +6439,89 @@ export interface operations {
             };
         };
     };
+    getExports360giving: {
+        parameters: {
+            query: {
+                /** @description the round */
+                round_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Package360Giving"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postInvitations: {
         parameters: {
             query?: never;
@@ -5861,6 +6727,144 @@ export interface operations {
             };
             /** @description machine clients have no user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMeInvitations: {
+        parameters: {
+            query?: {
+                /** @description page size, 1–200 */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInvitationList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postMeInvitationsByIdAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInvitation"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already accepted, or already a member */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6344,6 +7348,256 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganisationsByIdInvitations: {
+        parameters: {
+            query?: {
+                /** @description page size, 1–200 */
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationInvitationList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganisationsByIdInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description who and as what */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationInvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationInvitation"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already a member, or an invitation is pending (existing_id) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganisationsByIdInvitationsByInvitationId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: string;
+                /** @description invitation id */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already accepted */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
