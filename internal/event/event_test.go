@@ -119,7 +119,7 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	payloads := []event.Payload{event.UserAccount{}, event.RoleChange{}, event.PasswordChange{}, event.Session{}, event.ClientChange{},
-		event.Invitation{}, event.OrganisationCreation{}, event.OrganisationUpdate{}, event.Membership{}, event.BankAccount{},
+		event.Invitation{}, event.OrganisationInvitation{}, event.OrganisationCreation{}, event.OrganisationUpdate{}, event.Membership{}, event.BankAccount{},
 		event.ProgrammeChange{}, event.RoundCreation{}, event.RoundUpdate{}, event.PanelChange{}, event.RoundMove{},
 		event.ApplicationCreation{}, event.ApplicationUpdate{}, event.ApplicationMove{}, event.ApplicationReinstatement{},
 		event.ConflictDeclaration{}, event.AssignmentChange{}, event.AssessmentChange{}, event.ModerationChange{},
