@@ -104,10 +104,10 @@ func TestAwardsAuthorizationMatrix(t *testing.T) {
 	})
 }
 
-// TestFinanceClientSeesMoneyNotAnswers: a finance machine client sees awards, payments and
+// TestAwardsFinanceClientSeesMoneyNotAnswers: a finance machine client sees awards, payments and
 // bank details (in full, the read audited) but never an application's answers or its
 // assessments.
-func TestFinanceClientSeesMoneyNotAnswers(t *testing.T) {
+func TestAwardsFinanceClientSeesMoneyNotAnswers(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAwardWorld(t, env)
 		env.Expect(t, http.StatusOK, apitest.Req{Method: "PUT", Path: "/v1/organisations/" + w.orgID + "/bank-account", Token: w.owner.Token, Body: bankBody(awardsAccount)})

@@ -118,10 +118,10 @@ func auditCount(t *testing.T, env *apitest.Env, token, query string) int {
 	return len(pages(t, env, token, "/v1/audit-events?limit=200&"+query))
 }
 
-// TestRacingDecisionsHoldTheBudget: eight awards of 100000 decided at once in a round with
+// TestAwardRacingDecisionsHoldTheBudget: eight awards of 100000 decided at once in a round with
 // 550000 to give: exactly five fit and succeed, the other three are 409 naming the 50000
 // left, and the round's awarded total never passes its budget.
-func TestRacingDecisionsHoldTheBudget(t *testing.T) {
+func TestAwardRacingDecisionsHoldTheBudget(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newMoneyWorld(t, env, 8, 550000)
 		replies := raceReplies(env, len(w.apps), func(i int) apitest.Req {
@@ -156,11 +156,11 @@ func TestRacingDecisionsHoldTheBudget(t *testing.T) {
 	})
 }
 
-// TestRacingMarkPaid: finance marks one approved payment paid twelve times at once with the
+// TestPaymentRacingMarkPaid: finance marks one approved payment paid twelve times at once with the
 // same date and reference: every reply is the same 200, one payment.paid event is recorded
 // and the award becomes active once. Then every instalment of a second schedule, each
 // approved, is marked paid at once: all succeed, and the award still activated once.
-func TestRacingMarkPaid(t *testing.T) {
+func TestPaymentRacingMarkPaid(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAwardWorld(t, env)
 		aw := w.awards[w.apps[0]]
@@ -235,12 +235,12 @@ func TestRacingMarkPaid(t *testing.T) {
 	})
 }
 
-// TestIdempotentDecisionUnderRace: fifty identical decisions sent at once with one
+// TestAwardIdempotentDecisionUnderRace: fifty identical decisions sent at once with one
 // Idempotency-Key have one effect (one decision, version 1, one decision.recorded event)
 // and every reply is the same. On Postgres a duplicate that arrives while the first is
 // still running is told so (409, in progress) and its retry then replays the same reply.
 // Ten identical decisions without a key have one effect as well.
-func TestIdempotentDecisionUnderRace(t *testing.T) {
+func TestAwardIdempotentDecisionUnderRace(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		w := newAssessWorld(t, env)
 		req := apitest.Req{Method: "POST", Path: "/v1/applications/" + w.apps[0] + "/decision", Token: w.manager.Token,
@@ -301,13 +301,13 @@ func TestIdempotentDecisionUnderRace(t *testing.T) {
 	})
 }
 
-// TestScheduleRacingMarkPaidNeverOverpays: a new schedule set while finance marks one of
+// TestPaymentScheduleRacingMarkPaidNeverOverpays: a new schedule set while finance marks one of
 // the award's approved instalments paid, on accepted awards (the payment would activate
 // it) and on active ones (an earlier instalment already paid). Whichever comes first, the
 // award is never paid more than its amount: either the schedule cancels the instalment
 // first (mark-paid 409) or the payment comes first (the schedule, which counts it as
 // unpaid, 422) — never both accepted, which would pay it twice over — and never a 5xx.
-func TestScheduleRacingMarkPaidNeverOverpays(t *testing.T) {
+func TestPaymentScheduleRacingMarkPaidNeverOverpays(t *testing.T) {
 	apitest.ForEach(t, func(t *testing.T, env *apitest.Env) {
 		const n = 16
 		w := newMoneyWorld(t, env, n, n*100000)
