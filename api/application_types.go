@@ -196,13 +196,13 @@ type Revision struct {
 } // @name ApplicationRevision
 
 // RevisionChange is one field that differs between two revisions: title, summary,
-// requested_amount or answers.<question id>; before is null when the answer was added,
-// after is null when it was removed.
+// requested_amount or answers.<question id>; before is absent when the answer was added,
+// after is absent when it was removed.
 type RevisionChange struct {
 	Field  string `json:"field" validate:"required" example:"answers.about"`
 	Change string `json:"change" validate:"required" enums:"added,removed,changed"`
-	Before any    `json:"before" validate:"required" extensions:"x-nullable"`
-	After  any    `json:"after" validate:"required" extensions:"x-nullable"`
+	Before any    `json:"before,omitempty"`
+	After  any    `json:"after,omitempty"`
 } // @name RevisionChange
 
 // RevisionDiff is what changed from revision against (number − 1) to revision number,

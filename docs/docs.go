@@ -9783,18 +9783,12 @@ const docTemplate = `{
         "RevisionChange": {
             "type": "object",
             "required": [
-                "after",
-                "before",
                 "change",
                 "field"
             ],
             "properties": {
-                "after": {
-                    "x-nullable": true
-                },
-                "before": {
-                    "x-nullable": true
-                },
+                "after": {},
+                "before": {},
                 "change": {
                     "type": "string",
                     "enum": [

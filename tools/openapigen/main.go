@@ -113,6 +113,15 @@ func conventions(doc *openapi3.T) error {
 		if ref.Value != nil && ref.Value.Properties["next_cursor"] != nil && ref.Value.Properties["next_cursor"].Value != nil {
 			ref.Value.Properties["next_cursor"].Value.Nullable = true
 		}
+		// A nullable object property comes out as allOf [$ref] + nullable, which OpenAPI 3.0
+		// only allows with a type beside it.
+		if ref.Value != nil {
+			for _, prop := range ref.Value.Properties {
+				if v := prop.Value; v != nil && v.Nullable && len(v.AllOf) > 0 && v.Type == nil {
+					v.Type = &openapi3.Types{openapi3.TypeObject}
+				}
+			}
+		}
 	}
 	problemRef := &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: problem}
 

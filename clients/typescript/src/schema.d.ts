@@ -2489,8 +2489,8 @@ export interface components {
             message?: string;
         };
         RevisionChange: {
-            after: unknown;
-            before: unknown;
+            after?: unknown;
+            before?: unknown;
             /** @enum {string} */
             change: "added" | "removed" | "changed";
             /** @example answers.about */
