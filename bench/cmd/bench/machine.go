@@ -135,8 +135,11 @@ func ms(d time.Duration) string {
 }
 
 func us(d time.Duration) string {
-	if d == 0 {
+	switch {
+	case d == 0:
 		return "–"
+	case d >= time.Millisecond:
+		return ms(d)
 	}
 	return fmt.Sprintf("%.0f µs", float64(d)/1e3)
 }

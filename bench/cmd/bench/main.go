@@ -67,6 +67,7 @@ func main() {
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 1 and the driver to CPU 0 (taskset)")
 	flag.BoolVar(&o.forceLoad, "force-load", false, "regenerate the data even when it is there")
 	flag.StringVar(&o.pgLog, "pg-log", "", "the Postgres server log, for counting statements (default: /var/log/postgresql/postgresql-*-main.log)")
+	render := flag.String("render", "", "only write the report again from a run's results.json")
 	flag.IntVar(&o.exportN, "export", 0, "awards in the large CSV export (default 200000; -small 10000)")
 	flag.Parse()
 	if o.small {
@@ -90,6 +91,12 @@ func main() {
 		} else {
 			o.out = filepath.Join(root, "docs", "benchmarks.md")
 		}
+	}
+	if *render != "" {
+		if err := rerender(*render, o.out); err != nil {
+			fail(err)
+		}
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

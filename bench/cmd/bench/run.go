@@ -53,7 +53,8 @@ func run(ctx context.Context, o options, bins string) error {
 		return err
 	}
 	b.minter = driver.NewMinter(b.keys.Signing)
-	b.rep = &report{Started: time.Now().UTC(), Options: o, Machine: machine(ctx, o)}
+	b.rep = &report{Started: time.Now().UTC(), Machine: machine(ctx, o), Protocol: protocol{Small: o.small, Seed: o.seed,
+		Duration: o.duration, Warmup: o.warmup, Repeats: o.repeats, Conns: o.conns, RateFrac: o.rateFrac}}
 	size := data.Full
 	if o.small {
 		size = data.Small

@@ -96,6 +96,9 @@ func (b *bench) statements(ctx context.Context) error {
 				continue
 			}
 			s := strings.TrimSpace(m[2])
+			if s == "-- ping" { // a pool's liveness check of an idle connection, not the request's work
+				continue
+			}
 			if s == "" { // a multi-line statement: its text starts on the next line
 				s = "(multi-line statement, e.g. the ranking query)"
 			}
@@ -161,9 +164,9 @@ func renderStatements(w io.Writer, r *report) {
 		p("%s", r.StatementsNote)
 		return
 	}
-	p("Round trips to Postgres for one warm request (`log_statement = all` on a separate pair of processes; BEGIN,")
-	p("COMMIT and pings count). The baseline copies the service's statements, so a difference here is a divergence to fix in")
-	p("`bench/baseline`, and the list is where to look for redundant reads.")
+	p("Round trips to Postgres for one warm request (`log_statement = all` on a separate pair of processes; BEGIN and")
+	p("COMMIT count, the pools' liveness pings of idle connections do not). The baseline copies the service's statements,")
+	p("so a difference here is a divergence to fix in `bench/baseline`, and the list is where to look for redundant reads.")
 	p("")
 	p("| endpoint | service | baseline |")
 	p("|---|---:|---:|")
