@@ -36,7 +36,6 @@ type org struct {
 	owner   int // user index
 	members []int
 	created time.Time
-	bank    bool
 }
 
 type rnd struct {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -231,6 +230,3 @@ func (h *headBuffer) String() string {
 	defer h.mu.Unlock()
 	return h.buf.String()
 }
-
-// ErrNotLinux is returned where /proc is needed and missing.
-var ErrNotLinux = errors.New("needs Linux /proc")

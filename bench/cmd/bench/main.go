@@ -52,7 +52,7 @@ func main() {
 	var only string
 	flag.BoolVar(&o.small, "small", false, "smoke size and short runs (seconds), written to the cache directory unless -out is given")
 	flag.Uint64Var(&o.seed, "seed", 1, "data generator seed")
-	flag.DurationVar(&o.duration, "duration", 0, "each measured run (default 5s; -small 1s)")
+	flag.DurationVar(&o.duration, "duration", 0, "each measured run (default 5s; -small 750ms)")
 	flag.DurationVar(&o.warmup, "warmup", 0, "warm-up before each endpoint, per server (default 1s; -small 250ms)")
 	flag.IntVar(&o.repeats, "repeats", 0, "A/B repeats (default 3; -small 1)")
 	flag.IntVar(&o.conns, "conns", 16, "connections of the closed-loop runs")
@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&o.exportN, "export", 0, "awards in the large CSV export (default 200000; -small 10000)")
 	flag.Parse()
 	if o.small {
-		o.duration, o.warmup, o.repeats, o.exportN = or(o.duration, time.Second), or(o.warmup, 250*time.Millisecond), or(o.repeats, 1), or(o.exportN, 10_000)
+		o.duration, o.warmup, o.repeats, o.exportN = or(o.duration, 750*time.Millisecond), or(o.warmup, 250*time.Millisecond), or(o.repeats, 1), or(o.exportN, 10_000)
 	}
 	o.duration, o.warmup, o.repeats, o.exportN = or(o.duration, 5*time.Second), or(o.warmup, time.Second), or(o.repeats, 3), or(o.exportN, 200_000)
 	if only != "" {

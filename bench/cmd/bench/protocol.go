@@ -420,7 +420,7 @@ func (b *bench) profile(ctx context.Context, ep endpoint) *profileResult {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		pr.Top = append(pr.Top, t)
+		pr.Top = append(pr.Top, strings.TrimRight(strings.TrimRight(t, " -"), " "))
 		if len(pr.Top) == 25 {
 			break
 		}

@@ -120,7 +120,7 @@ func run(ctx context.Context, o options, bins string) error {
 	defer func() { b.base.Stop() }()
 	logf("service on %s (ready in %s), baseline on %s; pool %d", b.svc.Base, b.svc.Ready.Round(time.Millisecond), b.base.Base, b.pool)
 
-	if b.fx, err = loadFixtures(ctx, b.conn, b.minter, o.small); err != nil {
+	if b.fx, err = loadFixtures(ctx, b.conn, b.minter); err != nil {
 		return fmt.Errorf("fixtures: %w", err)
 	}
 	for _, ep := range b.endpoints(ctx) {

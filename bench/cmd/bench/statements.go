@@ -74,7 +74,7 @@ func (b *bench) statements(ctx context.Context) error {
 		}
 		off := st.Size()
 		probe(p.Base, req)
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond) // the server's log write
 		f, err := os.Open(logPath)
 		if err != nil {
 			return nil, err

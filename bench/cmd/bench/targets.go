@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,7 +67,7 @@ func (f *fixtures) tokenFor(cache map[string]string, userID, role string) (strin
 	return t, err
 }
 
-func loadFixtures(ctx context.Context, conn *pgx.Conn, minter *driver.Minter, small bool) (*fixtures, error) {
+func loadFixtures(ctx context.Context, conn *pgx.Conn, minter *driver.Minter) (*fixtures, error) {
 	f := &fixtures{minter: minter}
 	cache := map[string]string{}
 	one := func(q string, dst ...any) error { return conn.QueryRow(ctx, q).Scan(dst...) }
@@ -289,5 +288,3 @@ func refreshVersions(ctx context.Context, conn *pgx.Conn, p *assessmentPool) err
 func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 
 func cursorOf(id string) string { return base64.RawURLEncoding.EncodeToString([]byte("c1:" + id)) }
-
-func itoa(n int) string { return strconv.Itoa(n) }
