@@ -43,8 +43,11 @@ type Figure struct {
 
 // Result is what one scenario measured.
 type Result struct {
-	Scenario string    `json:"scenario"` // file name stem, e.g. "postgres-restart"
-	Order    int       `json:"order"`    // position in the report
+	Scenario string `json:"scenario"` // file name stem, e.g. "postgres-restart"
+	// Section is the docs/reliability.md section the result belongs to ("authorization",
+	// "mass-assignment", "fuzzing", "concurrency", "soak", "bad-input"); empty means "faults".
+	Section  string    `json:"section,omitempty"`
+	Order    int       `json:"order"` // position in the report
 	Title    string    `json:"title"`
 	Claim    string    `json:"claim"` // the requirement, in a sentence
 	Method   string    `json:"method"`

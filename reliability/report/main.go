@@ -73,9 +73,17 @@ func run(resultsDir, out string) error {
 	}
 	kept := parseSections(string(old))
 	now := time.Now().UTC()
+	bySection := map[string][]reliability.Result{}
+	for _, r := range res {
+		sec := r.Section
+		if sec == "" {
+			sec = "faults"
+		}
+		bySection[sec] = append(bySection[sec], r)
+	}
 	generated := map[string]string{
 		"environment":  environment(now, env, res),
-		"faults":       faults(res),
+		"faults":       faults(bySection["faults"]),
 		"dependencies": dependencies(now),
 	}
 
@@ -105,6 +113,9 @@ func run(resultsDir, out string) error {
 		switch {
 		case s.generated:
 			writeSection(s.name, generated[s.name])
+		case len(bySection[s.name]) > 0:
+			// A section whose tests wrote results this run is rewritten from them.
+			writeSection(s.name, resultsSection(s.placeholder, bySection[s.name]))
 		case keptBody(kept, s.name) != "":
 			writeSection(s.name, keptBody(kept, s.name))
 		default:
@@ -251,9 +262,25 @@ func faults(res []reliability.Result) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.0f s |\n", mdCell(r.Title), r.Database, r.Mode, rateOf(r), verdict, r.Seconds)
 	}
 	b.WriteString("\n")
+	writeResults(&b, res)
+	return b.String()
+}
+
+// resultsSection renders a section from its results: the heading of its placeholder, then
+// each result's claim, method, figures and notes.
+func resultsSection(placeholder string, res []reliability.Result) string {
+	var b strings.Builder
+	heading, _, _ := strings.Cut(placeholder, "\n")
+	b.WriteString(heading + "\n\n")
+	writeResults(&b, res)
+	return b.String()
+}
+
+// writeResults writes each result's claim, method, figures (with their requirement) and notes.
+func writeResults(b *strings.Builder, res []reliability.Result) {
 	for _, r := range res {
-		fmt.Fprintf(&b, "### %s\n\n", r.Title)
-		fmt.Fprintf(&b, "**Claim.** %s\n\n**Method.** %s\n\n", r.Claim, r.Method)
+		fmt.Fprintf(b, "### %s\n\n", r.Title)
+		fmt.Fprintf(b, "**Claim.** %s\n\n**Method.** %s\n\n", r.Claim, r.Method)
 		b.WriteString("| figure | measured | required |\n|---|---|---|\n")
 		for _, f := range r.Figures {
 			want := ""
@@ -264,20 +291,19 @@ func faults(res []reliability.Result) string {
 				}
 				want = mark + " " + f.Want
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(f.Name), mdCell(f.Value), mdCell(want))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", mdCell(f.Name), mdCell(f.Value), mdCell(want))
 		}
 		b.WriteString("\n")
 		for _, n := range r.Notes {
 			if rest, ok := strings.CutPrefix(n, "server log: "); ok {
 				n = "server log: `" + strings.ReplaceAll(rest, "`", "'") + "`"
 			}
-			fmt.Fprintf(&b, "- %s\n", n)
+			fmt.Fprintf(b, "- %s\n", n)
 		}
 		if len(r.Notes) > 0 {
 			b.WriteString("\n")
 		}
 	}
-	return b.String()
 }
 
 func rateOf(r reliability.Result) string {
