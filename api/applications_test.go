@@ -35,7 +35,8 @@ func newAppWorld(t *testing.T, env *apitest.Env) *appWorld {
 	w.programmeID = p["id"].(string)
 	w.roundID = w.openRound(t, nil)
 	w.orgID = w.createOrg(t, w.owner, "Hillside Peer Support", []string{"disabled_people"}, "yorkshire_and_the_humber")
-	env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations/" + w.orgID + "/members", Token: w.owner.Token,
+	// A grants manager adds the member directly (owners invite; the invitation tests walk that).
+	env.Expect(t, http.StatusCreated, apitest.Req{Method: "POST", Path: "/v1/organisations/" + w.orgID + "/members", Token: w.manager.Token,
 		Body: map[string]any{"user_id": w.member.ID, "membership_role": "member"}})
 	w.otherOrgID = w.createOrg(t, w.stranger, "Canary Collective CANARY-7731", nil, "london")
 	return w

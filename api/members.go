@@ -12,7 +12,7 @@ import (
 )
 
 // MemberRequest adds an existing applicant account to an organisation, named by email or
-// by user_id (exactly one). Owners name people by user_id only (by email, they invite).
+// by user_id (exactly one): grants managers only (groups invite).
 type MemberRequest struct {
 	Email          string `json:"email" example:"alex@example.org"`
 	UserID         string `json:"user_id"`
@@ -82,8 +82,8 @@ func (s *Server) listMembers(c echo.Context) error {
 
 // addMember godoc
 //
-//	@Summary		Add a member directly (grants managers; owners by user id)
-//	@Description	Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.
+//	@Summary		Add a member directly (grants managers only)
+//	@Description	A grants manager adds an existing applicant account as owner or member (default member), named by email or user_id, without an invitation: the support path, say for a group whose only owner lost their account. Groups themselves add people by invitation (POST /v1/organisations/{id}/invitations), which never reveals whether an email has an account: anyone else calling this is answered 403 before any lookup. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409.
 //	@Tags			organisations
 //	@Accept			json
 //	@Produce		json

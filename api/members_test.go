@@ -33,20 +33,20 @@ func TestMembers(t *testing.T) {
 		org := mustCreateOrg(t, env, owner, map[string]any{"name": "Hillside"})["id"].(string)
 		path := "/v1/organisations/" + org + "/members"
 
-		// An owner adds someone directly only by the user id they were given; naming an email
-		// they are told to invite instead, whether or not the email has an account.
+		// Groups grow by invitation: an owner's direct add is refused alike whoever it names
+		// (an account by id, an email with an account, one without), before any lookup.
 		var refusals []string
-		for _, email := range []string{alex.Email, "nobody-at-all@example.org"} {
-			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"email": email}})
-			if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{"email"}) {
-				t.Fatalf("owner by email: fields %v", got)
-			}
+		for _, body := range []map[string]any{{"user_id": sam.ID}, {"email": alex.Email}, {"email": "nobody-at-all@example.org"}} {
+			r := env.Expect(t, http.StatusForbidden, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: body})
 			refusals = append(refusals, problemWithoutInstance(t, r))
 		}
-		if refusals[0] != refusals[1] {
-			t.Fatalf("an owner's direct add by email tells an account apart from none:\n%s\n%s", refusals[0], refusals[1])
+		if refusals[0] != refusals[1] || refusals[1] != refusals[2] {
+			t.Fatalf("an owner's direct add answers differ by whom it names:\n%s", strings.Join(refusals, "\n"))
 		}
-		env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
+		if got := memberIDs(t, env, org, owner); !reflect.DeepEqual(got, map[string]string{owner.ID: "owner"}) {
+			t.Fatalf("refused adds changed the members: %v", got)
+		}
+		env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"user_id": sam.ID, "membership_role": "owner"}})
 		// A grants manager adds by email (default role member).
 		r := env.Expect(t, http.StatusCreated, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"email": strings.ToUpper(alex.Email)}})
 		m := r.Map(t)
@@ -58,7 +58,7 @@ func TestMembers(t *testing.T) {
 		if got := memberIDs(t, env, org, alex); !reflect.DeepEqual(got, want) {
 			t.Fatalf("members %v, want %v", got, want)
 		}
-		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: owner.Token, Body: map[string]any{"user_id": alex.ID}})
+		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"user_id": alex.ID}})
 		env.Expect(t, http.StatusConflict, apitest.Req{Method: http.MethodPost, Path: path, Token: mgr.Token, Body: map[string]any{"email": alex.Email}})
 
 		// Not found (or not an applicant account) → 422 naming the field used.
@@ -70,10 +70,10 @@ func TestMembers(t *testing.T) {
 			{mgr, map[string]any{"email": "nobody@example.org"}, "email"},
 			{mgr, map[string]any{"email": env.Manager().Email}, "email"},
 			{mgr, map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
-			{owner, map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
-			{owner, map[string]any{"user_id": env.Panel().ID}, "user_id"},
-			{owner, map[string]any{"user_id": "not-a-uuid"}, "user_id"},
-			{owner, map[string]any{}, "email"},
+			{mgr, map[string]any{"user_id": "0190b0b0-0000-7000-8000-000000000000"}, "user_id"},
+			{mgr, map[string]any{"user_id": env.Panel().ID}, "user_id"},
+			{mgr, map[string]any{"user_id": "not-a-uuid"}, "user_id"},
+			{mgr, map[string]any{}, "email"},
 		} {
 			r := env.Expect(t, http.StatusUnprocessableEntity, apitest.Req{Method: http.MethodPost, Path: path, Token: c.as.Token, Body: c.body})
 			if got := fieldNames(t, r); !reflect.DeepEqual(got, []string{c.field}) {

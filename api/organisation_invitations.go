@@ -227,6 +227,10 @@ func (s *Server) acceptMyInvitation(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, func(ctx context.Context) (reply, error) {
+		// No body, but one sent must be {}: a field such as "status" is refused, not ignored.
+		if err := decodeOptional(c, &noBody{}); err != nil {
+			return reply{}, err
+		}
 		inv, err := s.Organisations.AcceptInvitation(ctx, auth.ActorFrom(ctx), id)
 		if err != nil {
 			return reply{}, err

@@ -227,17 +227,16 @@ func organisationMatrix(t *testing.T, env *apitest.Env) apitest.Matrix {
 			{Route: "PATCH /v1/organisations/:id", Path: base, Body: map[string]any{"name": "Changed"},
 				Want: []int{401, 200, 403, 404, 403, 403, 403, 403, 403}},
 			{Route: "GET /v1/organisations/:id/members", Path: base + "/members", Want: []int{401, 200, 200, 404, 403, 403, 200, 403, 403}},
-			// The direct add: owners by user id (someone who gave them their id), grants managers
-			// by user id or email; naming an email, an owner is told to invite instead — before
-			// any lookup, so the answer is the same for every email.
+			// The direct add: grants managers only, by user id or email; everyone else is refused
+			// by the route before any lookup, so no answer differs by whether an account exists.
 			{Route: "POST /v1/organisations/:id/members", Name: "by user id", Path: base + "/members",
 				Vary: func(r *apitest.Req) { r.Body = map[string]any{"user_id": env.Applicant().ID} },
-				Want: []int{401, 201, 403, 404, 403, 403, 201, 403, 403}},
+				Want: []int{401, 403, 403, 403, 403, 403, 201, 403, 403}},
 			{Route: "POST /v1/organisations/:id/members", Name: "by email", Path: base + "/members",
 				Vary: func(r *apitest.Req) { r.Body = map[string]any{"email": env.Applicant().Email} },
-				Want: []int{401, 422, 403, 404, 403, 403, 201, 403, 403}},
+				Want: []int{401, 403, 403, 403, 403, 403, 201, 403, 403}},
 			{Route: "POST /v1/organisations/:id/members", Name: "by an email without an account", Path: base + "/members",
-				Body: map[string]any{"email": newcomer.Email + ".nobody"}, Want: []int{401, 422, 403, 404, 403, 403, 422, 403, 403}},
+				Body: map[string]any{"email": newcomer.Email + ".nobody"}, Want: []int{401, 403, 403, 403, 403, 403, 422, 403, 403}},
 			{Route: "DELETE /v1/organisations/:id/members/:user_id", Path: base + "/members/" + third.ID,
 				Want: []int{401, 204, 403, 404, 403, 403, 403, 403, 403}},
 			{Route: "PUT /v1/organisations/:id/bank-account", Path: base + "/bank-account", Body: bankBody("34343434"),

@@ -66,7 +66,7 @@ func (s *Server) routes() []route {
 		{Method: get, Path: "/v1/organisations/:id", Access: roles(applicant, manager, finance), Handler: s.getOrganisation},
 		{Method: patch, Path: "/v1/organisations/:id", Access: roles(applicant), Handler: s.patchOrganisation},
 		{Method: get, Path: "/v1/organisations/:id/members", Access: roles(applicant, manager), Handler: s.listMembers},
-		{Method: post, Path: "/v1/organisations/:id/members", Access: roles(applicant, manager), Handler: s.addMember},
+		{Method: post, Path: "/v1/organisations/:id/members", Access: roles(manager), Handler: s.addMember}, // groups grow by invitation
 		{Method: del, Path: "/v1/organisations/:id/members/:user_id", Access: roles(applicant), Handler: s.removeMember},
 		{Method: put, Path: "/v1/organisations/:id/bank-account", Access: roles(applicant), Handler: s.putBankAccount},
 		{Method: get, Path: "/v1/organisations/:id/bank-account", Access: authenticated, Handler: s.getBankAccount},

@@ -2235,6 +2235,12 @@ const docTemplate = `{
                     "204": {
                         "description": "No Content"
                     },
+                    "400": {
+                        "description": "a body other than {}",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4494,7 +4500,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.",
+                "description": "A grants manager adds an existing applicant account as owner or member (default member), named by email or user_id, without an invitation: the support path, say for a group whose only owner lost their account. Groups themselves add people by invitation (POST /v1/organisations/{id}/invitations), which never reveals whether an email has an account: anyone else calling this is answered 403 before any lookup. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4504,7 +4510,7 @@ const docTemplate = `{
                 "tags": [
                     "organisations"
                 ],
-                "summary": "Add a member directly (grants managers; owners by user id)",
+                "summary": "Add a member directly (grants managers only)",
                 "parameters": [
                     {
                         "type": "string",

@@ -207,7 +207,7 @@ func (f *fixture) caller(t *testing.T, kind string, owner auth.Actor, orgID stri
 		return f.user(t, auth.RoleFinance)
 	case "member":
 		m := f.user(t, auth.RoleApplicant)
-		if _, err := f.orgs.AddMember(f.ctx, owner, orgID, organisation.NewMember{UserID: m.UserID}); err != nil {
+		if _, err := f.orgs.DirectAdd(f.ctx, f.manager, orgID, organisation.NewMember{UserID: m.UserID}); err != nil {
 			t.Fatal(err)
 		}
 		return m

@@ -190,8 +190,8 @@ func (s *seeder) users(ctx context.Context) error {
 	return nil
 }
 
-// organisations creates the groups, each by its owner, with its extra members and (for a
-// few) a bank account.
+// organisations creates the groups, each by its owner, with its extra members (invited and
+// accepted) and (for a few) a bank account.
 func (s *seeder) organisations(ctx context.Context) error {
 	for i, g := range groups {
 		s.clock.at(time.Duration(598-i) * day)
@@ -200,8 +200,13 @@ func (s *seeder) organisations(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo organisation %q: %w", g.details.Name, err)
 		}
+		// Members join as any group's do: the owner invites their email, they accept.
 		for _, m := range g.members {
-			if _, err := s.svc.Organisations.AddMember(ctx, owner, o.ID, organisation.NewMember{Email: m, Role: organisation.RoleMember}); err != nil {
+			inv, err := s.svc.Organisations.Invite(ctx, owner, o.ID, m, organisation.RoleMember)
+			if err == nil {
+				_, err = s.svc.Organisations.AcceptInvitation(ctx, s.people[m], inv.ID)
+			}
+			if err != nil {
 				return fmt.Errorf("demo member %s of %q: %w", m, o.Name, err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +154,35 @@ func TestSeed(t *testing.T) {
 			decided.ReferencePrefix == closed.ReferencePrefix || decided.Name == closed.Name || now.Sub(decided.OpensAt) < 366*24*time.Hour {
 			t.Fatalf("want last year's round of the closed round's programme decided, got %+v", byStatus)
 		}
+		// The open round lets a group answer in writing or by recording (issue 12, item 3).
+		recorded := 0
+		for _, q := range open.Form.Questions {
+			if slices.Contains(q.Accepts, round.AnswerMediaLink) && slices.Contains(q.Accepts, round.AnswerText) {
+				recorded++
+			}
+		}
+		if recorded == 0 {
+			t.Errorf("no question of the open round may be answered by recording")
+		}
+		// The groups' extra members (all but each group's one owner) joined by invitation, each
+		// accepted: none was added directly.
+		extra := 0
+		for _, o := range orgs {
+			ms, _, err := srv.Organisations.Members(ctx, manager, o.ID, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			extra += len(ms) - 1
+		}
+		if extra == 0 {
+			t.Errorf("no group has a member besides its owner")
+		}
+		for action, want := range map[string]int{"organisation_invitation.created": extra, "organisation_invitation.accepted": extra} {
+			if events, _, err := srv.Audit.List(ctx, audit.Filter{Action: action}, all); err != nil || len(events) != want {
+				t.Errorf("%s events: %d (%v), want %d", action, len(events), err, want)
+			}
+		}
+
 		// The closed round's assessment shows in its ranking: scored applications first,
 		// the moderated one on top, the unscored last; a conflict and a draft exist.
 		rk, err := srv.Assessments.Ranking(ctx, manager, closed.ID, assessment.RankingPage{Limit: 50})

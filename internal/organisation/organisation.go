@@ -160,8 +160,10 @@ var (
 	ErrLastOwner         = errs.E(errs.Conflict, "the last owner cannot leave: add another owner first")
 	ErrAlreadyMember     = errs.E(errs.Conflict, "this user is already a member of the organisation")
 	ErrStale             = errs.E(errs.PreconditionFailed, "If-Match does not match the current version of this resource")
-	// ErrInviteByEmail refuses an owner's direct add by email: whether an email has an
-	// account is never revealed to applicants, so owners invite by email instead.
-	ErrInviteByEmail = (errs.Fields{{Field: "email", Message: "invite them instead: POST /v1/organisations/{id}/invitations {email, role}"}}).
-				Err(errs.Invalid, "to add someone by email, invite them; they join when they accept")
+	// ErrDirectAddManagersOnly refuses a direct add (DirectAdd) by anyone but a grants
+	// manager.
+	ErrDirectAddManagersOnly = errs.E(errs.Forbidden, "only grants managers add members directly; the group's owners invite them")
+	// ErrInviteInstead refuses an owner's direct add, pointing at the way a group grows: an
+	// invitation, which never reveals whether an email has an account.
+	ErrInviteInstead = errs.E(errs.Forbidden, "owners add people by invitation: POST /v1/organisations/{id}/invitations {email, role}; they join when they accept")
 )

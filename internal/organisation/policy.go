@@ -60,27 +60,28 @@ func CanListMembers(actor auth.Actor, rel Relation) error {
 	return ErrMembersListAccess
 }
 
-// CanManageMembers says whether actor may add members: owners only.
+// CanManageMembers says whether actor may invite people to join and list or revoke the
+// organisation's invitations: owners only. It is how a group grows (Invite).
 func CanManageMembers(actor auth.Actor, rel Relation) error { return CanEdit(actor, rel) }
 
 // CanAddDirectly says whether actor may add an existing account to an organisation without
-// an invitation (DirectAdd): grants managers (people), by email or user id; owners only by
-// user id (byEmail false): an applicant naming someone by email invites them instead
-// (ErrInviteByEmail), so no answer tells an applicant whether an email has an account.
-// Plain members and finance may not (403); strangers do not see the organisation (404).
-func CanAddDirectly(actor auth.Actor, rel Relation, byEmail bool) error {
+// an invitation (DirectAdd): grants managers signed in as people, only. It is the support
+// path — a manager on the phone to a group whose only owner lost their account — and it
+// looks accounts up by email, which must never answer an applicant: owners invite
+// (ErrInviteInstead, 403, before any lookup), plain members and finance are refused
+// (403), strangers do not see the organisation (404). Route tables may narrow who reaches
+// this; the rule holds whoever calls the service.
+func CanAddDirectly(actor auth.Actor, rel Relation) error {
 	if err := CanRead(actor, rel); err != nil {
 		return err
 	}
 	switch {
 	case actor.Is(auth.RoleGrantsManager) && !actor.Machine:
 		return nil
-	case isOwner(actor, rel) && byEmail:
-		return ErrInviteByEmail
 	case isOwner(actor, rel):
-		return nil
+		return ErrInviteInstead
 	}
-	return ErrOwnersOnly.Withf("only the organisation's owners and grants managers may add members")
+	return ErrDirectAddManagersOnly
 }
 
 // CanRemoveMember says whether actor may remove the member targetUserID: owners remove

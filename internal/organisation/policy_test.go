@@ -51,6 +51,26 @@ func TestPolicyMatrix(t *testing.T) {
 			t.Errorf("%s: bank view %v (%v), want %v", key, v, err, bank[key])
 		}
 	}
+	// The direct add: grants managers (people) only; an owner is pointed at invitations.
+	direct := map[string]errs.Code{"manager/": ok, "manager/owner": ok, "applicant/owner": fb, "applicant/member": fb,
+		"finance/": fb, "finance-m2m/": fb, "finance-m2m/member": fb}
+	for key := range want {
+		name, r, _ := strings.Cut(key, "/")
+		w, allowed := direct[key]
+		if !allowed {
+			w = nf
+		}
+		err := CanAddDirectly(callers[name], Relation(r))
+		if errs.CodeOf(err) != w {
+			t.Errorf("%s: CanAddDirectly %v, want %q", key, err, w)
+		}
+		if key == "applicant/owner" && err != ErrInviteInstead {
+			t.Errorf("an owner's direct add is not pointed at invitations: %v", err)
+		}
+	}
+	if err := CanAddDirectly(auth.Actor{UserID: "c", Role: auth.RoleGrantsManager, Machine: true}, ""); errs.CodeOf(err) != fb {
+		t.Errorf("a machine client with the manager role may add members directly: %v", err)
+	}
 	if CanCreate(applicant) != nil || CanCreate(callers["manager"]) == nil || CanCreate(callers["anonymous"]) == nil {
 		t.Error("only applicants create organisations")
 	}

@@ -190,33 +190,20 @@ type NewMember struct {
 	Role   MembershipRole
 }
 
-// AddMember adds an existing applicant account to an organisation, named by email or user
-// id (owners only). It is the in-process form, for the demo seeder and test fixtures; the
-// HTTP route uses DirectAdd, which never lets an applicant look an email up. An account
-// that does not exist, or is not an applicant's, is refused alike (422 on the field used),
-// so staff accounts cannot be discovered through it.
-func (s *Service) AddMember(ctx context.Context, actor auth.Actor, orgID string, n NewMember) (Member, error) {
-	return s.addMember(ctx, actor, orgID, n, func(rel Relation, _ bool) error { return CanManageMembers(actor, rel) })
-}
-
-// DirectAdd is POST /v1/organisations/{id}/members: grants managers add an existing
-// applicant account by email or user id (support: a group whose only owner lost their
-// account); owners add one only by its user id, which its holder gives them (GET /v1/me
-// shows it): naming someone by email is an invitation (Invite), so no answer to an
-// applicant ever says whether an email has an account. The rule is checked before any
-// lookup.
+// DirectAdd is POST /v1/organisations/{id}/members: a grants manager adds an existing
+// applicant account by email or user id, without an invitation (CanAddDirectly). It is the
+// support path — say, a group whose only owner lost their account; groups themselves grow by
+// invitation (Invite). The rule is checked before any lookup. An account that does not
+// exist, or is not an applicant's, is refused alike (422 on the field used), so staff
+// accounts cannot be discovered through it.
 func (s *Service) DirectAdd(ctx context.Context, actor auth.Actor, orgID string, n NewMember) (Member, error) {
-	return s.addMember(ctx, actor, orgID, n, func(rel Relation, byEmail bool) error { return CanAddDirectly(actor, rel, byEmail) })
-}
-
-func (s *Service) addMember(ctx context.Context, actor auth.Actor, orgID string, n NewMember, may func(rel Relation, byEmail bool) error) (Member, error) {
 	var out Member
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		_, rel, err := s.load(ctx, actor, orgID, true)
 		if err != nil {
 			return err
 		}
-		if err := may(rel, strings.TrimSpace(n.Email) != ""); err != nil {
+		if err := CanAddDirectly(actor, rel); err != nil {
 			return err
 		}
 		field, err := n.validate()

@@ -26,26 +26,26 @@ func (f *fixture) who(t *testing.T, kind string, g group) string {
 	return f.caller(t, kind, g).UserID
 }
 
-func TestAddMember(t *testing.T) {
+// TestDirectAdd: only a grants manager adds an account without an invitation; owners are
+// pointed at invitations and nobody else may, whoever the named account is — checked before
+// any lookup, so a refusal never depends on whether the account exists.
+func TestDirectAdd(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, f *fixture) {
 		addOK := []struct {
-			name  string
-			actor string
-			add   func(a account) organisation.NewMember
-			role  organisation.MembershipRole
+			name string
+			add  func(a account) organisation.NewMember
+			role organisation.MembershipRole
 		}{
-			{"by email in any case, as a member", "owner",
+			{"by email in any case, as a member",
 				func(a account) organisation.NewMember {
 					return organisation.NewMember{Email: " " + strings.ToUpper(a.Email)}
 				},
 				organisation.RoleMember},
-			{"by user id, as an owner", "owner",
+			{"by user id, as an owner",
 				func(a account) organisation.NewMember {
 					return organisation.NewMember{UserID: a.UserID, Role: organisation.RoleOwner}
 				}, organisation.RoleOwner},
-			{"by the second owner", "owner2",
-				func(a account) organisation.NewMember { return organisation.NewMember{UserID: a.UserID} }, organisation.RoleMember},
 		}
 		for _, tc := range addOK {
 			t.Run("ok/"+tc.name, func(t *testing.T) {
@@ -53,8 +53,7 @@ func TestAddMember(t *testing.T) {
 				newcomer := f.account(t, auth.RoleApplicant)
 				members, events := f.members(t, g.ID), f.records(t, "organisation", g.ID)
 				f.clock.Advance(time.Minute)
-				actor := f.caller(t, tc.actor, g)
-				got, err := f.orgs.AddMember(f.ctx, actor, g.ID, tc.add(newcomer))
+				got, err := f.orgs.DirectAdd(f.ctx, f.manager, g.ID, tc.add(newcomer))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,7 +66,7 @@ func TestAddMember(t *testing.T) {
 				if d := cmp.Diff(append(members, want), f.members(t, g.ID)); d != "" {
 					t.Errorf("members (-want +got):\n%s", d)
 				}
-				events = append(events, record{Action: "membership.added", ActorID: actor.UserID,
+				events = append(events, record{Action: "membership.added", ActorID: f.manager.UserID,
 					Changes: map[string]any{"user_id": newcomer.UserID, "membership_role": string(tc.role)}})
 				if d := cmp.Diff(events, f.records(t, "organisation", g.ID)); d != "" {
 					t.Errorf("audit (-want +got):\n%s", d)
@@ -76,28 +75,42 @@ func TestAddMember(t *testing.T) {
 		}
 
 		refused := []refusal{
-			{name: "403 a plain member", actor: "member", userID: "new", is: organisation.ErrOwnersOnly, want: problem{Code: errs.Forbidden}},
-			{name: "403 a grants manager", actor: "manager", userID: "new", is: organisation.ErrOwnersOnly, want: problem{Code: errs.Forbidden}},
+			// Owners grow their group by invitation, whether they name an account by id or by
+			// an email that has one or not: the same refusal, before any lookup.
+			{name: "403 an owner, by user id", actor: "owner", userID: "new", is: organisation.ErrInviteInstead, want: problem{Code: errs.Forbidden}},
+			{name: "403 the second owner, by user id", actor: "owner2", userID: "new", is: organisation.ErrInviteInstead, want: problem{Code: errs.Forbidden}},
+			{name: "403 an owner, by an email with an account", actor: "owner", userID: "new-email", is: organisation.ErrInviteInstead,
+				want: problem{Code: errs.Forbidden}},
+			{name: "403 an owner, by an email without one", actor: "owner", member: organisation.NewMember{Email: "nobody@example.org"},
+				is: organisation.ErrInviteInstead, want: problem{Code: errs.Forbidden}},
+			{name: "403 a plain member", actor: "member", userID: "new", is: organisation.ErrDirectAddManagersOnly, want: problem{Code: errs.Forbidden}},
+			{name: "403 finance", actor: "finance", userID: "new", is: organisation.ErrDirectAddManagersOnly, want: problem{Code: errs.Forbidden}},
 			{name: "404 an applicant of another group", actor: "stranger", userID: "new", is: organisation.ErrNotFound,
 				want: problem{Code: errs.NotFound}},
-			{name: "404 no such organisation", unknown: true, userID: "new", is: organisation.ErrNotFound, want: problem{Code: errs.NotFound}},
-			{name: "409 already a member", userID: "member", is: organisation.ErrAlreadyMember, want: problem{Code: errs.Conflict}},
-			{name: "422 no account with that email", member: organisation.NewMember{Email: "nobody@example.org"},
+			{name: "404 a panel member", actor: "panel", userID: "new", is: organisation.ErrNotFound, want: problem{Code: errs.NotFound}},
+			{name: "404 no such organisation", actor: "manager", unknown: true, userID: "new", is: organisation.ErrNotFound, want: problem{Code: errs.NotFound}},
+			{name: "409 already a member", actor: "manager", userID: "member", is: organisation.ErrAlreadyMember, want: problem{Code: errs.Conflict}},
+			{name: "422 no account with that email", actor: "manager", member: organisation.NewMember{Email: "nobody@example.org"},
 				want: problem{Code: errs.Invalid, Fields: []string{"email"}}},
-			{name: "422 a staff account, alike", userID: "manager", want: problem{Code: errs.Invalid, Fields: []string{"user_id"}}},
-			{name: "422 no such user id", userID: "unknown", want: problem{Code: errs.Invalid, Fields: []string{"user_id"}}},
-			{name: "422 both email and id, and an unknown role", member: organisation.NewMember{Email: "a@example.org", UserID: ids.New(), Role: "admin"},
-				want: problem{Code: errs.Invalid, Fields: []string{"user_id", "membership_role"}}},
-			{name: "422 nobody named", want: problem{Code: errs.Invalid, Fields: []string{"email"}}},
+			{name: "422 a staff account, alike", actor: "manager", userID: "manager", want: problem{Code: errs.Invalid, Fields: []string{"user_id"}}},
+			{name: "422 no such user id", actor: "manager", userID: "unknown", want: problem{Code: errs.Invalid, Fields: []string{"user_id"}}},
+			{name: "422 both email and id, and an unknown role", actor: "manager",
+				member: organisation.NewMember{Email: "a@example.org", UserID: ids.New(), Role: "admin"},
+				want:   problem{Code: errs.Invalid, Fields: []string{"user_id", "membership_role"}}},
+			{name: "422 nobody named", actor: "manager", want: problem{Code: errs.Invalid, Fields: []string{"email"}}},
 		}
 		for _, tc := range refused {
 			t.Run(tc.name, func(t *testing.T) {
 				tc.run(t, f, func(actor auth.Actor, g group, id string, _ *int64) error {
 					m := tc.member
-					if tc.userID != "" {
+					switch tc.userID {
+					case "":
+					case "new-email":
+						m = organisation.NewMember{Email: f.account(t, auth.RoleApplicant).Email}
+					default:
 						m = organisation.NewMember{UserID: f.who(t, tc.userID, g)}
 					}
-					_, err := f.orgs.AddMember(f.ctx, actor, id, m)
+					_, err := f.orgs.DirectAdd(f.ctx, actor, id, m)
 					return err
 				})
 			})

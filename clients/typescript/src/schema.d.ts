@@ -1066,8 +1066,8 @@ export interface paths {
         get: operations["getOrganisationsByIdMembers"];
         put?: never;
         /**
-         * Add a member directly (grants managers; owners by user id)
-         * @description Adds an existing applicant account as owner or member (default member), without an invitation. Grants managers name it by email or user_id (support: say, a group whose only owner lost their account). Owners name it only by user_id, which its holder gives them (GET /v1/me shows it); an owner giving an email is answered 422 on email: invite them instead (POST /v1/organisations/{id}/invitations), so nothing an applicant is told reveals whether an email has an account. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409. Plain members and finance: 403.
+         * Add a member directly (grants managers only)
+         * @description A grants manager adds an existing applicant account as owner or member (default member), named by email or user_id, without an invitation: the support path, say for a group whose only owner lost their account. Groups themselves add people by invitation (POST /v1/organisations/{id}/invitations), which never reveals whether an email has an account: anyone else calling this is answered 403 before any lookup. An account that is not found (or is not an applicant's) answers 422 naming the field; someone already a member answers 409.
          */
         post: operations["postOrganisationsByIdMembers"];
         delete?: never;
@@ -5136,6 +5136,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description a body other than {} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unauthorized */
             401: {
