@@ -95,10 +95,16 @@ func (s *Server) logout(c echo.Context) error {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		204
+//	@Failure		400	{object}	Problem	"a body other than {}"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem	"machine clients have no sessions"
 //	@Router			/v1/auth/logout-all [post]
 func (s *Server) logoutAll(c echo.Context) error {
+	// It takes no body, but one sent is held to the decoder (only {}), so a field such as
+	// "status" is refused rather than ignored while the sessions end anyway.
+	if err := decodeOptional(c, &noBody{}); err != nil {
+		return err
+	}
 	if err := s.Identity.LogoutAll(c.Request().Context(), auth.ActorFrom(c.Request().Context())); err != nil {
 		return err
 	}

@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -20,7 +22,8 @@ import (
 // decodeJSON reads the request body strictly into dst, a request type (never a row or domain
 // struct). It refuses, naming the problem: a media type other than application/json (415),
 // an oversized body (413), malformed JSON, trailing data, duplicate keys, keys that match a
-// field only case-insensitively, unknown fields, wrong types and bytes that are not UTF-8 (400). Nothing of the
+// field only case-insensitively, unknown fields, wrong types, values a field's own decoder
+// refuses (a date that is not RFC 3339) and bytes that are not UTF-8 (400). Nothing of the
 // request is taken from the path or query here: ids come from c.Param only.
 func decodeJSON(c echo.Context, dst any) error {
 	req := c.Request()
@@ -89,9 +92,77 @@ func decodeStrict(body []byte, dst any) error {
 			field := te.Field
 			return malformed(field, fmt.Sprintf("must be %s", jsonKind(te.Type)))
 		}
+		// A field type's own UnmarshalJSON (time.Time's) failed: encoding/json does not say
+		// which field, so the parsed body is walked beside the type to find it.
+		if field, t := refusedValue(generic, reflect.TypeOf(dst), ""); field != "" {
+			return malformed(field, "must be "+unmarshalerKind(t))
+		}
 		return malformed("", "the request body is not valid JSON")
 	}
 	return nil
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// unmarshalerKind says what a type with its own JSON decoding expects.
+func unmarshalerKind(t reflect.Type) string {
+	if t == timeType {
+		return "a date and time in RFC 3339 form, e.g. 2025-03-31T17:00:00Z"
+	}
+	return "a valid " + t.Name()
+}
+
+// refusedValue finds, in a parsed body, the first value whose field type decodes itself
+// (implements json.Unmarshaler) and refuses it: its path and that type; "" when none.
+func refusedValue(v any, t reflect.Type, path string) (string, reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		raw, err := json.Marshal(v)
+		if err == nil && json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
+			return fieldOr(path), t
+		}
+		return "", nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range sortedKeys(x) {
+				if f, ft := refusedValue(x[k], t.Elem(), join(path, k)); f != "" {
+					return f, ft
+				}
+			}
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range sortedKeys(x) {
+				if ft, ok := fields[k]; ok {
+					if f, bad := refusedValue(x[k], ft, join(path, k)); f != "" {
+						return f, bad
+					}
+				}
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range x {
+				if f, ft := refusedValue(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); f != "" {
+					return f, ft
+				}
+			}
+		}
+	}
+	return "", nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func malformed(field, msg string) error {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,6 +27,7 @@ type decodeTarget struct {
 	Items []struct {
 		Qty int `json:"qty"`
 	} `json:"items"`
+	When *time.Time `json:"when"`
 	decodeEmbedded
 	Ignored string `json:"-"`
 }
@@ -44,6 +46,28 @@ func TestDecodeStrictAccepts(t *testing.T) {
 	if v.Name != "Hall" || v.Amount != 1500 || v.Ratio != 0.5 || v.Active == nil || !*v.Active || v.Tags[0] != "a" ||
 		v.Answers["Q1"] != "x" || v.Contact.Email != "a@example.org" || v.Items[0].Qty != 2 || v.Note != "hi" {
 		t.Errorf("decoded %+v", v)
+	}
+}
+
+// TestDecodeStrictKeepsText: escapes decode to what they say (a surrogate pair to one
+// character, an escaped backslash to a backslash), U+FFFD escaped or not is kept, and a valid
+// date decodes.
+func TestDecodeStrictKeepsText(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"name":"\ud83d\ude00"}`: "😀",
+		`{"name":"\\ud800"}`:      `\ud800`,
+		`{"name":"\ufffd"}`:       "\ufffd",
+		"{\"name\":\"\ufffd\"}":   "\ufffd",
+		`{"name":"a\\\u00e9"}`:    `a\é`,
+	} {
+		var v decodeTarget
+		if err := decodeStrict([]byte(body), &v); err != nil || v.Name != want {
+			t.Errorf("%s: %q, %v; want %q", body, v.Name, err, want)
+		}
+	}
+	var v decodeTarget
+	if err := decodeStrict([]byte(`{"when":"2025-03-31T17:00:00Z"}`), &v); err != nil || v.When == nil || !v.When.Equal(time.Date(2025, 3, 31, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("a valid date: %v, %v", v.When, err)
 	}
 }
 
@@ -85,6 +109,11 @@ func TestDecodeStrictRefuses(t *testing.T) {
 		{"NUL in an array", `{"tags":["ok","\u0000"]}`, "tags[1]"},
 		{"NUL in a key", `{"na\u0000me":"a"}`, ""},
 		{"too deep", strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40), ""},
+		{"month 13 in a date", `{"when":"2025-13-45T09:00:00Z"}`, "when"},
+		{"a date without a time", `{"when":"2025-04-01"}`, "when"},
+		{"a number for a date", `{"when":1743440400}`, "when"},
+		{"year 10000", `{"when":"10000-01-01T00:00:00Z"}`, "when"},
+		{"a bad date after a good field", `{"name":"a","when":"tomorrow"}`, "when"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

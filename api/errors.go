@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -116,6 +117,15 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	status, p := problemFor(err)
 	p.Instance = c.Request().URL.Path
 	p.RequestID = requestID(c)
+	if status >= 500 && clientGone(c) {
+		// The client hung up mid-request, so the database call under it was cancelled: not a
+		// server failure, and nobody is left to read a problem. Counted and logged as 499, as
+		// nginx does, with the error kept at info level in case the cancel hid something else.
+		s.log.InfoContext(c.Request().Context(), "request cancelled by the client", slog.String("request_id", p.RequestID),
+			slog.String("route", c.Path()), slog.String("error", err.Error()))
+		c.Response().WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("request_id", p.RequestID),
 			slog.String("route", c.Path()), slog.String("error", err.Error()))
@@ -130,6 +140,22 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		}
 	}
 	writeProblem(c, status, p)
+}
+
+// StatusClientClosedRequest is the status logged and counted for a request whose client went
+// away before the answer (nginx's 499); it never reaches a client.
+const StatusClientClosedRequest = 499
+
+// clientContextKey holds the request's context as net/http made it, before middleware wrapped
+// it: the timeout middleware cancels its own context when it returns, which is before the
+// error handler runs, so only the outer one says whether the client went away.
+const clientContextKey = "client_context"
+
+// clientGone reports whether the client went away: net/http cancels the request's context when
+// the client closes the connection (or resets the stream). A deadline is not the client's doing.
+func clientGone(c echo.Context) bool {
+	ctx, ok := c.Get(clientContextKey).(context.Context)
+	return ok && errors.Is(ctx.Err(), context.Canceled)
 }
 
 func writeProblem(c echo.Context, status int, p Problem) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,9 @@ func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set("request_id", id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		c.SetRequest(c.Request().WithContext(audit.WithRequestID(c.Request().Context(), id)))
+		ctx := audit.WithRequestID(c.Request().Context(), id)
+		c.Set(clientContextKey, ctx) // before any timeout middleware wraps it: see clientGone
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
@@ -335,11 +338,30 @@ type readCloser struct {
 }
 
 // checkQuery refuses (400, naming the parameter) a query string holding NUL or bytes that
-// are not UTF-8: no parameter we read means either, and Postgres refuses both in text.
+// are not UTF-8: no parameter we read means either, and Postgres refuses both in text. It
+// also refuses any query parameter on a write (POST, PUT, PATCH, DELETE): a write takes its
+// fields from the path and the JSON body only, so ?status=approved on a PATCH is refused,
+// naming it, rather than ignored while the rest of the request goes through (issue 13).
 func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if c.Request().URL.RawQuery == "" {
 			return next(c)
+		}
+		switch c.Request().Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			names := make([]string, 0, len(c.QueryParams()))
+			for k := range c.QueryParams() {
+				names = append(names, strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?"))
+			}
+			sort.Strings(names)
+			if len(names) > 0 {
+				name := names[0]
+				if len(name) > 40 {
+					name = name[:40]
+				}
+				return &errs.Error{Code: errs.Malformed, Message: "a write takes no query parameters: send its fields in the JSON body",
+					Fields: []errs.FieldError{{Field: name, Message: "is not a parameter of this request (server-set fields cannot be set)"}}}
+			}
 		}
 		for k, vs := range c.QueryParams() {
 			bad := !isText(k)

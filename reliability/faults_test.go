@@ -149,6 +149,20 @@ func TestPostgresRestart(t *testing.T) {
 			}
 		}
 
+		// Every 503, in the edges too (Postgres stopping, or refusing connections with 57P03
+		// while it starts), comes at once: the pool does not queue requests behind dials to a
+		// database that is not there (internal/store's fail-fast connector).
+		var n503 int
+		var slow503 time.Duration
+		for _, x := range all {
+			if x.status == http.StatusServiceUnavailable && !x.sent.Before(o.stopBegin) && x.sent.Before(o.started) {
+				n503++
+				slow503 = max(slow503, x.latency())
+			}
+		}
+		rec.check(name+": slowest 503 from the stop until Postgres accepted connections", n503 > 0 && slow503 <= time.Second, "≤ 1 s",
+			"%s (of %d)", ms(slow503), n503)
+
 		var firstWrite, firstReady time.Duration = -1, -1
 		var lastFail time.Duration
 		for _, x := range all {

@@ -365,7 +365,7 @@ func newApp(t *testing.T, dbURL string) *app {
 		"CONSTELLATE_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString(key),
 		"CONSTELLATE_DRAIN_DELAY=2s",
 		"CONSTELLATE_SHUTDOWN_TIMEOUT=10s",
-		"CONSTELLATE_LOG_LEVEL=warn",
+		"CONSTELLATE_LOG_LEVEL="+logLevel(),
 	)
 	if dbURL != "" {
 		env = append(env, "DATABASE_URL="+dbURL)
@@ -381,6 +381,15 @@ func newApp(t *testing.T, dbURL string) *app {
 		}
 	})
 	return a
+}
+
+// logLevel is the server's log level: warn, or RELIABILITY_LOG_LEVEL (info keeps the access
+// log, to see what each request met).
+func logLevel() string {
+	if l := os.Getenv("RELIABILITY_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "warn"
 }
 
 // createManager makes the grants manager the load client signs in as, with the CLI (the

@@ -8,7 +8,9 @@
 //     shutdown, then immediate shutdown with crash recovery);
 //   - TestKillPostgres / TestKillSQLite: the API killed with SIGKILL mid-run and restarted;
 //   - TestTermDrain: SIGTERM under load, with a client that stops sending as soon as
-//     /readyz says 503, as a load balancer does.
+//     /readyz says 503, as a load balancer does;
+//   - TestSoak: a steady mixed load (reads, autosaves, submits, assessments) on Postgres,
+//     with the server's goroutines, heap and pool sampled from /metrics (section "soak").
 //
 // `go test ./...` runs them in their short form (under two minutes in all, build included; skipped
 // under -short). RELIABILITY_LONG=1 runs the long form, and RELIABILITY_RESULTS=DIR makes

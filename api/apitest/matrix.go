@@ -80,20 +80,35 @@ type Matrix struct {
 // first the refused cells, then the snapshot comparison, then the allowed cells in row order.
 // Structural mistakes in the matrix (a missing token, a path that is not its route, a route
 // the server does not have, a row with the wrong number of cells) fail before any request.
-func (m Matrix) Run(t *testing.T, env *Env) {
+// Every refused cell of a write method is also held to the database itself: Env.State before
+// and after the request must be equal (the cells of a phase run one after another).
+// It returns what it asserted, for docs/reliability.md.
+func (m Matrix) Run(t *testing.T, env *Env) *Tally {
 	t.Helper()
 	m.check(t, env)
+	tally := newTally()
+	for _, r := range m.Rows {
+		tally.Routes[r.Route] = true
+		for _, a := range m.actors() {
+			tally.Pairs[r.Route+" as "+string(a)] = true
+		}
+	}
+	for _, a := range m.actors() {
+		tally.Actors[a] = true
+	}
 	var before string
 	if m.Snapshot != nil {
 		before = m.Snapshot(t)
 	}
-	m.phase(t, env, "refused", func(status int) bool { return !allowed(status) })
+	m.phase(t, env, tally, "refused", func(status int) bool { return !allowed(status) })
 	if m.Snapshot != nil {
 		if after := m.Snapshot(t); after != before {
 			t.Errorf("refused requests changed state:\nbefore: %s\nafter:  %s", before, after)
+			tally.SnapshotChanged++
 		}
 	}
-	m.phase(t, env, "allowed", allowed)
+	m.phase(t, env, tally, "allowed", allowed)
+	return tally
 }
 
 // Routes are the route-table entries the matrix's rows exercise.
@@ -139,7 +154,7 @@ func (m Matrix) check(t *testing.T, env *Env) {
 	}
 }
 
-func (m Matrix) phase(t *testing.T, env *Env, name string, in func(int) bool) {
+func (m Matrix) phase(t *testing.T, env *Env, tally *Tally, name string, in func(int) bool) {
 	t.Helper()
 	some := false
 	for _, row := range m.Rows {
@@ -156,7 +171,7 @@ func (m Matrix) phase(t *testing.T, env *Env, name string, in func(int) bool) {
 			t.Run(row.name(), func(t *testing.T) {
 				for i, a := range m.actors() {
 					if in(row.Want[i]) {
-						t.Run(string(a), func(t *testing.T) { m.cell(t, env, row, a, row.Want[i]) })
+						t.Run(string(a), func(t *testing.T) { m.cell(t, env, tally, row, a, row.Want[i]) })
 					}
 				}
 			})
@@ -164,7 +179,7 @@ func (m Matrix) phase(t *testing.T, env *Env, name string, in func(int) bool) {
 	})
 }
 
-func (m Matrix) cell(t *testing.T, env *Env, row Row, a Actor, want int) {
+func (m Matrix) cell(t *testing.T, env *Env, tally *Tally, row Row, a Actor, want int) {
 	t.Helper()
 	req := Req{Method: row.method(), Path: row.Path, Body: row.Body, Header: map[string]string{}}
 	for k, v := range row.Header {
@@ -174,9 +189,38 @@ func (m Matrix) cell(t *testing.T, env *Env, row Row, a Actor, want int) {
 		row.Vary(&req)
 	}
 	req.Token = m.Cast[a]
+	write := req.Method != http.MethodGet && req.Method != http.MethodHead
+	var before State
+	if write && !allowed(want) {
+		before = env.State(t)
+	}
 	resp := env.do(t, req)
+	tally.count(func(tl *Tally) {
+		tl.Cells++
+		if !allowed(want) {
+			tl.Refused++
+			if allowed(resp.Status) {
+				tl.Unexpected2xx++
+			}
+		}
+		if resp.Status != want {
+			tl.WrongStatus++
+		}
+	})
 	if resp.Status != want {
 		t.Errorf("%s %s as %s: status %d, want %d; body: %s", req.Method, req.Path, a, resp.Status, want, truncate(resp.Body))
+	}
+	if before != nil {
+		changed := before.Diff(env.State(t))
+		tally.count(func(tl *Tally) {
+			tl.RefusedWrites++
+			if len(changed) > 0 {
+				tl.RefusedWritesChanged++
+			}
+		})
+		if len(changed) > 0 {
+			t.Errorf("%s %s as %s, refused with %d, changed the tables %s", req.Method, req.Path, a, resp.Status, strings.Join(changed, ", "))
+		}
 	}
 	// A problem document's instance member echoes the request's own path: what the caller
 	// sent is not a leak, so the path is taken out before the canaries are looked for.
@@ -185,7 +229,17 @@ func (m Matrix) cell(t *testing.T, env *Env, row Row, a Actor, want int) {
 		body = strings.ReplaceAll(body, strings.Trim(string(esc), `"`), "")
 	}
 	for _, c := range m.Canaries {
-		if !c.seenBy(a) && strings.Contains(body, c.Text) {
+		if c.seenBy(a) {
+			continue
+		}
+		leaked := strings.Contains(body, c.Text)
+		tally.count(func(tl *Tally) {
+			tl.CanaryChecks++
+			if leaked {
+				tl.Leaks++
+			}
+		})
+		if leaked {
 			t.Errorf("%s %s as %s: the canary %q leaked: %s", req.Method, req.Path, a, c.Text, truncate(resp.Body))
 		}
 	}

@@ -78,7 +78,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 		}
 		dialect = Postgres
-		g, err = gorm.Open(postgres.Open(cfg.URL), gcfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(cfg.URL); err == nil {
+			g, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), gcfg)
+		}
 	} else {
 		dialect = SQLite
 		path := cfg.SQLitePath
