@@ -13,8 +13,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"constellate/internal/application"
 	"constellate/internal/auth"
 	"constellate/internal/ids"
+	"constellate/internal/round"
 )
 
 // roundRow is a rounds row as SELECT * reads it.
@@ -25,6 +27,8 @@ type roundRow struct {
 	GraceMinutes, ReviewersPerApplication                         int
 	BlindAssessment                                               bool
 	Eligibility, Form, Criteria, ReportSchedule, ReportForm       json.RawMessage
+	Contact, Accessibility                                        json.RawMessage
+	DecisionExpectedBy, SupportOffer                              string
 	Status                                                        string
 	Version                                                       int64
 	CreatedAt, UpdatedAt                                          time.Time
@@ -35,7 +39,8 @@ func (r *roundRow) fields() map[string]any {
 		"reference_prefix": &r.ReferencePrefix, "currency": &r.Currency, "budget": &r.Budget, "min_grant": &r.MinGrant, "max_grant": &r.MaxGrant,
 		"opens_at": &r.OpensAt, "closes_at": &r.ClosesAt, "grace_minutes": &r.GraceMinutes, "reviewers_per_application": &r.ReviewersPerApplication,
 		"blind_assessment": &r.BlindAssessment, "eligibility": &r.Eligibility, "form": &r.Form, "criteria": &r.Criteria,
-		"report_schedule": &r.ReportSchedule, "report_form": &r.ReportForm, "status": &r.Status, "version": &r.Version,
+		"report_schedule": &r.ReportSchedule, "report_form": &r.ReportForm, "contact": &r.Contact, "accessibility": &r.Accessibility,
+		"decision_expected_by": &r.DecisionExpectedBy, "support_offer": &r.SupportOffer, "status": &r.Status, "version": &r.Version,
 		"created_at": &r.CreatedAt, "updated_at": &r.UpdatedAt}
 }
 
@@ -51,6 +56,7 @@ type burden struct {
 	RequiredQuestions      int `json:"required_questions"`
 	MaxWordsTotal          int `json:"max_words_total"`
 	UnlimitedTextQuestions int `json:"unlimited_text_questions"`
+	AnswerableByRecording  int `json:"questions_answerable_by_recording"`
 }
 
 // burdenOf counts the eligibility and form questions (round.Definition.Burden), decoding
@@ -60,9 +66,10 @@ func burdenOf(eligibility, form json.RawMessage) burden {
 	for _, raw := range []json.RawMessage{eligibility, form} {
 		var f struct {
 			Questions []struct {
-				Type     string `json:"type"`
-				Required bool   `json:"required"`
-				MaxWords int    `json:"max_words"`
+				Type     string   `json:"type"`
+				Required bool     `json:"required"`
+				MaxWords int      `json:"max_words"`
+				Accepts  []string `json:"accepts"`
 			} `json:"questions"`
 		}
 		_ = json.Unmarshal(raw, &f)
@@ -71,7 +78,15 @@ func burdenOf(eligibility, form json.RawMessage) burden {
 			if q.Required {
 				b.RequiredQuestions++
 			}
-			if q.Type == "short_text" || q.Type == "long_text" {
+			text := q.Type == "short_text" || q.Type == "long_text"
+			recording := q.Type == "media_link"
+			for _, a := range q.Accepts {
+				recording = recording || text && a == "media_link"
+			}
+			if recording {
+				b.AnswerableByRecording++
+			}
+			if text {
 				if q.MaxWords > 0 {
 					b.MaxWordsTotal += q.MaxWords
 				} else {
@@ -83,31 +98,42 @@ func burdenOf(eligibility, form json.RawMessage) burden {
 	return b
 }
 
+type programmeRef struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
 type roundResponse struct {
-	ID                      string          `json:"id"`
-	ProgrammeID             string          `json:"programme_id"`
-	Name                    string          `json:"name"`
-	Description             string          `json:"description"`
-	ReferencePrefix         string          `json:"reference_prefix"`
-	Currency                string          `json:"currency"`
-	Budget                  int64           `json:"budget"`
-	MinGrant                int64           `json:"min_grant"`
-	MaxGrant                int64           `json:"max_grant"`
-	OpensAt                 time.Time       `json:"opens_at"`
-	ClosesAt                time.Time       `json:"closes_at"`
-	GraceMinutes            int             `json:"grace_minutes"`
-	ReviewersPerApplication int             `json:"reviewers_per_application"`
-	BlindAssessment         bool            `json:"blind_assessment"`
-	Eligibility             json.RawMessage `json:"eligibility"`
-	Form                    json.RawMessage `json:"form"`
-	Criteria                json.RawMessage `json:"criteria"`
-	ReportSchedule          json.RawMessage `json:"report_schedule"`
-	ReportForm              json.RawMessage `json:"report_form"`
-	Status                  string          `json:"status"`
-	AcceptingApplications   bool            `json:"accepting_applications"`
-	Burden                  burden          `json:"burden"`
-	CreatedAt               time.Time       `json:"created_at"`
-	UpdatedAt               time.Time       `json:"updated_at"`
+	ID                      string              `json:"id"`
+	ProgrammeID             string              `json:"programme_id"`
+	Programme               programmeRef        `json:"programme"`
+	Contact                 round.Contact       `json:"contact"`
+	Accessibility           round.Accessibility `json:"accessibility"`
+	DecisionExpectedBy      *string             `json:"decision_expected_by"`
+	SupportOffer            string              `json:"support_offer"`
+	Name                    string              `json:"name"`
+	Description             string              `json:"description"`
+	ReferencePrefix         string              `json:"reference_prefix"`
+	Currency                string              `json:"currency"`
+	Budget                  int64               `json:"budget"`
+	MinGrant                int64               `json:"min_grant"`
+	MaxGrant                int64               `json:"max_grant"`
+	OpensAt                 time.Time           `json:"opens_at"`
+	ClosesAt                time.Time           `json:"closes_at"`
+	GraceMinutes            int                 `json:"grace_minutes"`
+	ReviewersPerApplication int                 `json:"reviewers_per_application"`
+	BlindAssessment         bool                `json:"blind_assessment"`
+	Eligibility             json.RawMessage     `json:"eligibility"`
+	Form                    json.RawMessage     `json:"form"`
+	Criteria                json.RawMessage     `json:"criteria"`
+	ReportSchedule          json.RawMessage     `json:"report_schedule"`
+	ReportForm              json.RawMessage     `json:"report_form"`
+	Status                  string              `json:"status"`
+	AcceptingApplications   bool                `json:"accepting_applications"`
+	Burden                  burden              `json:"burden"`
+	CreatedAt               time.Time           `json:"created_at"`
+	UpdatedAt               time.Time           `json:"updated_at"`
 }
 
 func (r roundRow) response(now time.Time) roundResponse {
@@ -115,12 +141,59 @@ func (r roundRow) response(now time.Time) roundResponse {
 	if status == "open" && !now.Before(r.ClosesAt) {
 		status = "closed"
 	}
-	return roundResponse{ID: r.ID, ProgrammeID: r.ProgrammeID, Name: r.Name, Description: r.Description, ReferencePrefix: r.ReferencePrefix,
+	var decision *string
+	if r.DecisionExpectedBy != "" {
+		d := r.DecisionExpectedBy
+		decision = &d
+	}
+	// The page's contact and accessibility are stored as JSON and answered whole, every
+	// field present, as the service's round.Contact and round.Accessibility are.
+	var contact round.Contact
+	var access round.Accessibility
+	_ = json.Unmarshal(r.Contact, &contact)
+	_ = json.Unmarshal(r.Accessibility, &access)
+	if access.AlternativeFormats == nil {
+		access.AlternativeFormats = []round.AccessibleFormat{}
+	}
+	return roundResponse{ID: r.ID, ProgrammeID: r.ProgrammeID, Programme: programmeRef{ID: r.ProgrammeID},
+		Contact: contact, Accessibility: access, DecisionExpectedBy: decision, SupportOffer: r.SupportOffer, Name: r.Name, Description: r.Description, ReferencePrefix: r.ReferencePrefix,
 		Currency: r.Currency, Budget: r.Budget, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant, OpensAt: r.OpensAt.UTC(), ClosesAt: r.ClosesAt.UTC(),
 		GraceMinutes: r.GraceMinutes, ReviewersPerApplication: r.ReviewersPerApplication, BlindAssessment: r.BlindAssessment,
 		Eligibility: r.Eligibility, Form: r.Form, Criteria: r.Criteria, ReportSchedule: r.ReportSchedule, ReportForm: r.ReportForm,
 		Status: status, AcceptingApplications: status == "open" && !now.Before(r.OpensAt), Burden: burdenOf(r.Eligibility, r.Form),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// withProgrammes fills in each round's programme name and description with the service's
+// one statement for the page (SELECT * FROM programmes WHERE id IN (…)).
+func (s *Server) withProgrammes(ctx context.Context, list []roundResponse) error {
+	if len(list) == 0 {
+		return nil
+	}
+	var ids []string
+	var args []any
+	seen := map[string]bool{}
+	for _, r := range list {
+		if !seen[r.ProgrammeID] {
+			seen[r.ProgrammeID] = true
+			args = append(args, r.ProgrammeID)
+			ids = append(ids, "$"+strconv.Itoa(len(args)))
+		}
+	}
+	var p struct{ ID, Name, Description string }
+	found := map[string]programmeRef{}
+	if err := each(ctx, s.db, map[string]any{"id": &p.ID, "name": &p.Name, "description": &p.Description}, func() error {
+		found[p.ID] = programmeRef{ID: p.ID, Name: p.Name, Description: p.Description}
+		return nil
+	}, `SELECT * FROM "programmes" WHERE id IN (`+strings.Join(ids, ",")+`)`, args...); err != nil {
+		return err
+	}
+	for i := range list {
+		if ref, ok := found[list[i].ProgrammeID]; ok {
+			list[i].Programme = ref
+		}
+	}
+	return nil
 }
 
 // listRounds (E1): the public list, filtered by status, newest first.
@@ -170,6 +243,10 @@ func (s *Server) listRounds(w http.ResponseWriter, r *http.Request) {
 		list = list[:limit]
 		next = encodeCursor(list[limit-1].ID)
 	}
+	if err := s.withProgrammes(r.Context(), list); err != nil {
+		writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Data       []roundResponse `json:"data"`
 		NextCursor *string         `json:"next_cursor"`
@@ -190,16 +267,31 @@ type appRow struct {
 	CreatedBy                   string
 	Version                     int64
 	CreatedAt, UpdatedAt        time.Time
-	RoundStatus                 *string
+	InfoRequestMessage          string
+	InfoRequestedAt             *time.Time
+	InfoRequestedByRole         string
+	InfoAnsweredAt              *time.Time
+	InfoResponse                string
+	RoundStatus, RoundName      string
+	OrgName, OrgLegalForm       string
+	OrgUserLed                  bool
 }
 
-const withRoundStatus = `SELECT applications.*, (SELECT rounds.status FROM rounds WHERE rounds.id = applications.round_id) AS round_status FROM "applications"`
+// appSelect is internal/store's ApplicationStore.joined: the application with its round's
+// status and name and its organisation's summary.
+const appSelect = `SELECT applications.*, r.status AS round_status, r.name AS round_name, o.name AS organisation_name, ` +
+	`o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led FROM "applications" ` +
+	`JOIN rounds r ON r.id = applications.round_id JOIN organisations o ON o.id = applications.organisation_id`
 
 func (a *appRow) fields() map[string]any {
 	return map[string]any{"id": &a.ID, "round_id": &a.RoundID, "organisation_id": &a.OrganisationID, "reference": &a.Reference,
 		"title": &a.Title, "summary": &a.Summary, "requested_amount": &a.RequestedAmount, "answers": &a.Answers, "status": &a.Status,
 		"revision": &a.Revision, "submitted_at": &a.SubmittedAt, "started_at": &a.StartedAt, "created_by": &a.CreatedBy,
-		"version": &a.Version, "created_at": &a.CreatedAt, "updated_at": &a.UpdatedAt, "round_status": &a.RoundStatus}
+		"version": &a.Version, "created_at": &a.CreatedAt, "updated_at": &a.UpdatedAt,
+		"info_request_message": &a.InfoRequestMessage, "info_requested_at": &a.InfoRequestedAt, "info_requested_by_role": &a.InfoRequestedByRole,
+		"info_answered_at": &a.InfoAnsweredAt, "info_response": &a.InfoResponse,
+		"round_status": &a.RoundStatus, "round_name": &a.RoundName, "organisation_name": &a.OrgName,
+		"organisation_legal_form": &a.OrgLegalForm, "organisation_user_led": &a.OrgUserLed}
 }
 
 // oneApp reads one application with its round's status.
@@ -209,35 +301,131 @@ func oneApp(ctx context.Context, db querier, q string, args ...any) (appRow, err
 	return a, err
 }
 
-type appResponse struct {
-	ID              string          `json:"id"`
-	RoundID         string          `json:"round_id"`
-	OrganisationID  string          `json:"organisation_id"`
-	Reference       *string         `json:"reference"`
-	Title           string          `json:"title"`
-	Summary         string          `json:"summary"`
-	RequestedAmount int64           `json:"requested_amount"`
-	Answers         json.RawMessage `json:"answers"`
-	Status          string          `json:"status"`
-	Revision        int             `json:"revision"`
-	SubmittedAt     *time.Time      `json:"submitted_at"`
-	StartedAt       time.Time       `json:"started_at"`
-	CreatedAt       time.Time       `json:"created_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+type appOrganisation struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	LegalForm string `json:"legal_form"`
+	UserLed   bool   `json:"user_led"`
 }
 
+type appRound struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type infoRequest struct {
+	Message         string     `json:"message"`
+	RequestedAt     time.Time  `json:"requested_at"`
+	RequestedByRole string     `json:"requested_by_role"`
+	AnsweredAt      *time.Time `json:"answered_at"`
+	Response        *string    `json:"response,omitempty"`
+}
+
+type appProblem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type appResponse struct {
+	ID                 string          `json:"id"`
+	RoundID            string          `json:"round_id"`
+	OrganisationID     string          `json:"organisation_id"`
+	Reference          *string         `json:"reference"`
+	Title              string          `json:"title"`
+	Summary            string          `json:"summary"`
+	RequestedAmount    int64           `json:"requested_amount"`
+	Answers            json.RawMessage `json:"answers"`
+	Status             string          `json:"status"`
+	Revision           int             `json:"revision"`
+	SubmittedAt        *time.Time      `json:"submitted_at"`
+	StartedAt          time.Time       `json:"started_at"`
+	CreatedAt          time.Time       `json:"created_at"`
+	UpdatedAt          time.Time       `json:"updated_at"`
+	Organisation       appOrganisation `json:"organisation"`
+	Round              appRound        `json:"round"`
+	InformationRequest *infoRequest    `json:"information_request"`
+	Problems           []appProblem    `json:"problems"`
+}
+
+// editable is application.Status.Editable: the statuses whose problems are shown.
+func editable(status string) bool { return status == "draft" || status == "more_info_requested" }
+
 // response is the application as a sees it: before a round's decisions are published,
-// anyone but a manager sees a decision as under_assessment (application.ViewFor).
-func (a appRow) response(viewer actor) appResponse {
+// anyone but a manager sees a decision as under_assessment (application.ViewFor). problems
+// are the application's problems when it is editable and the viewer is shown them.
+func (a appRow) response(viewer actor, problems []appProblem) appResponse {
 	status := a.Status
 	if viewer.Role != auth.RoleGrantsManager && (status == "awarded" || status == "declined") {
-		if a.RoundStatus == nil || (*a.RoundStatus != "decided" && *a.RoundStatus != "archived") {
+		if a.RoundStatus != "decided" && a.RoundStatus != "archived" {
 			status = "under_assessment"
 		}
 	}
-	return appResponse{ID: a.ID, RoundID: a.RoundID, OrganisationID: a.OrganisationID, Reference: a.Reference, Title: a.Title,
+	if problems == nil {
+		problems = []appProblem{}
+	}
+	out := appResponse{ID: a.ID, RoundID: a.RoundID, OrganisationID: a.OrganisationID, Reference: a.Reference, Title: a.Title,
 		Summary: a.Summary, RequestedAmount: a.RequestedAmount, Answers: a.Answers, Status: status, Revision: a.Revision,
-		SubmittedAt: utc(a.SubmittedAt), StartedAt: a.StartedAt.UTC(), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		SubmittedAt: utc(a.SubmittedAt), StartedAt: a.StartedAt.UTC(), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+		Organisation: appOrganisation{ID: a.OrganisationID, Name: a.OrgName, LegalForm: a.OrgLegalForm, UserLed: a.OrgUserLed},
+		Round:        appRound{ID: a.RoundID, Name: a.RoundName}, Problems: problems}
+	if a.InfoRequestedAt != nil {
+		out.InformationRequest = &infoRequest{Message: a.InfoRequestMessage, RequestedAt: a.InfoRequestedAt.UTC(),
+			RequestedByRole: a.InfoRequestedByRole, AnsweredAt: utc(a.InfoAnsweredAt)}
+		if a.InfoAnsweredAt != nil {
+			resp := a.InfoResponse
+			out.InformationRequest.Response = &resp
+		}
+	}
+	return out
+}
+
+// problemsOf is the service's withProblems for one application: for an applicant or a
+// manager looking at an editable application, the round is read (the service's statement)
+// and the domain's pure application.Problems computed on it, as the service does.
+func (s *Server) problemsOf(ctx context.Context, viewer actor, a appRow, rounds map[string]round.Round) ([]appProblem, error) {
+	if !editable(a.Status) || (viewer.Role != auth.RoleApplicant && viewer.Role != auth.RoleGrantsManager) {
+		return nil, nil
+	}
+	r, ok := rounds[a.RoundID]
+	if !ok {
+		row, err := oneRound(ctx, s.db, `SELECT * FROM "rounds" WHERE id = $1 LIMIT $2`, a.RoundID, 1)
+		if err != nil {
+			return nil, err
+		}
+		if r, err = row.domain(); err != nil {
+			return nil, err
+		}
+		rounds[a.RoundID] = r
+	}
+	var answers map[string]any
+	if err := json.Unmarshal(a.Answers, &answers); err != nil {
+		return nil, err
+	}
+	ps := application.Problems(r, application.Application{Title: a.Title, Summary: a.Summary, RequestedAmount: a.RequestedAmount,
+		Answers: answers, Status: application.Status(a.Status)})
+	out := make([]appProblem, len(ps))
+	for i, p := range ps {
+		out[i] = appProblem{Field: p.Field, Code: p.Code, Message: p.Message}
+	}
+	return out, nil
+}
+
+// domain decodes the parts of a round that application.Problems reads.
+func (r roundRow) domain() (round.Round, error) {
+	out := round.Round{ID: r.ID, ProgrammeID: r.ProgrammeID, Definition: round.Definition{Name: r.Name, Currency: r.Currency,
+		Budget: r.Budget, MinGrant: r.MinGrant, MaxGrant: r.MaxGrant, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt, GraceMinutes: r.GraceMinutes}}
+	for _, part := range []struct {
+		raw json.RawMessage
+		dst any
+	}{{r.Eligibility, &out.Eligibility}, {r.Form, &out.Form}, {r.Criteria, &out.Criteria}} {
+		if len(part.raw) > 0 {
+			if err := json.Unmarshal(part.raw, part.dst); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // getApplication (E2): the application, if the caller may see it (a manager; a member of
@@ -254,7 +442,7 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	app, err := oneApp(ctx, s.db, withRoundStatus+` WHERE applications.id = $1 LIMIT $2`, id, 1)
+	app, err := oneApp(ctx, s.db, appSelect+` WHERE applications.id = $1 LIMIT $2`, id, 1)
 	if err == pgx.ErrNoRows {
 		writeError(w, errNotFound)
 		return
@@ -288,8 +476,13 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	problems, err := s.problemsOf(ctx, a, app, map[string]round.Round{})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(app.Version, 10)+`"`)
-	writeJSON(w, http.StatusOK, app.response(a))
+	writeJSON(w, http.StatusOK, app.response(a, problems))
 }
 
 // listApplications (E3): a manager's list, optionally of one round, newest first.
@@ -317,16 +510,26 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
 	if after != "" {
 		where = append(where, "applications.id < "+arg(after))
 	}
-	q := withRoundStatus
+	q := appSelect
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY applications.id DESC LIMIT " + arg(limit+1)
-	list := make([]appResponse, 0, limit+1)
+	rows := make([]appRow, 0, limit+1)
 	var app appRow
-	if err := each(r.Context(), s.db, app.fields(), func() error { list = append(list, app.response(a)); return nil }, q, args...); err != nil {
+	if err := each(r.Context(), s.db, app.fields(), func() error { rows = append(rows, app); return nil }, q, args...); err != nil {
 		writeError(w, err)
 		return
+	}
+	list := make([]appResponse, len(rows))
+	rounds := map[string]round.Round{}
+	for i, row := range rows {
+		problems, err := s.problemsOf(r.Context(), a, row, rounds)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		list[i] = row.response(a, problems)
 	}
 	var next *string
 	if len(list) > limit {

@@ -110,25 +110,19 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (actor, erro
 	if err != nil || c.Client {
 		return actor{}, errUnauthenticated
 	}
-	var u userRow
-	err = one(ctx, s.db, map[string]any{"id": &u.ID, "email": &u.Email, "name": &u.Name, "role": &u.Role, "password_hash": &u.PasswordHash,
-		"token_version": &u.TokenVersion, "created_at": &u.CreatedAt, "updated_at": &u.UpdatedAt}, `SELECT * FROM "users" WHERE id = $1 LIMIT $2`, c.Subject, 1)
+	var version int
+	var role string
+	err = s.db.QueryRow(ctx, `SELECT token_version, role FROM users WHERE id = $1`, c.Subject).Scan(&version, &role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return actor{}, errUnauthenticated
 	}
 	if err != nil {
 		return actor{}, err
 	}
-	if u.TokenVersion != c.TokenVersion || auth.Role(u.Role) != c.Role {
+	if version != c.TokenVersion || auth.Role(role) != c.Role {
 		return actor{}, errUnauthenticated
 	}
-	return actor{UserID: u.ID, Role: auth.Role(u.Role)}, nil
-}
-
-type userRow struct {
-	ID, Email, Name, Role, PasswordHash string
-	TokenVersion                        int
-	CreatedAt, UpdatedAt                time.Time
+	return actor{UserID: c.Subject, Role: auth.Role(role)}, nil
 }
 
 // authorize authenticates and requires one of roles.

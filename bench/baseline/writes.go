@@ -132,7 +132,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := s.cfg.Now().UTC()
-		pre, err := oneApp(ctx, tx, withRoundStatus+` WHERE applications.id = $1 LIMIT $2`, id, 1)
+		pre, err := oneApp(ctx, tx, appSelect+` WHERE applications.id = $1 LIMIT $2`, id, 1)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errNotFound
 		}
@@ -142,7 +142,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		if _, err := oneRound(ctx, tx, `SELECT * FROM "rounds" WHERE id = $1 LIMIT $2 FOR UPDATE`, pre.RoundID, 1); err != nil {
 			return err
 		}
-		app, err := oneApp(ctx, tx, withRoundStatus+` WHERE applications.id = $1 LIMIT $2 FOR UPDATE`, id, 1)
+		app, err := oneApp(ctx, tx, appSelect+` WHERE applications.id = $1 LIMIT $2 FOR UPDATE OF "applications"`, id, 1)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.Exec(ctx, insertAudit, ids.New(), now, a.UserID, string(a.Role), "application.submitted", "application", app.ID, reqID, string(changes)); err != nil {
 			return err
 		}
-		resp, err = json.Marshal(app.response(a))
+		resp, err = json.Marshal(app.response(a, nil)) // submitted: not editable, so no problems
 		if err != nil {
 			return err
 		}

@@ -361,25 +361,6 @@ func (s *AwardStore) EachAward(ctx context.Context, f award.Filter, fn func(awar
 	return each(s.awardQuery(ctx, f, nil), func(r *awardRow) error { return fn(r.award()) })
 }
 
-// each scans q's rows one at a time into a fresh T and hands each to fn.
-func each[T any](q *gorm.DB, fn func(*T) error) error {
-	rows, err := q.Rows()
-	if err != nil {
-		return Translate(err, "rows")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r T
-		if err := q.ScanRows(rows, &r); err != nil {
-			return Translate(err, "rows")
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return Translate(rows.Err(), "rows")
-}
-
 const paymentSelect = "payments.*, organisations.name AS payee_name, bank_accounts.last4 AS account_last4, " +
 	"applications.reference AS application_reference, awards.currency"
 

@@ -74,6 +74,30 @@ func (b *bench) once(ctx context.Context, ep endpoint, v variant, conns int, rat
 	return res, nil
 }
 
+// shapeDiff describes the key paths only one of a and b has ("" when none).
+func shapeDiff(a, b []string) string {
+	in := func(list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, k := range list {
+			m[k] = true
+		}
+		return m
+	}
+	ma, mb := in(a), in(b)
+	var only []string
+	for _, k := range a {
+		if !mb[k] {
+			only = append(only, "-"+k)
+		}
+	}
+	for _, k := range b {
+		if !ma[k] {
+			only = append(only, "+"+k)
+		}
+	}
+	return strings.Join(only, " ")
+}
+
 // ab measures an endpoint on every variant: a warm-up each, then repeats of a closed-loop
 // run on each (the order alternating between repeats), then repeats of a fixed-rate run
 // each at o.rateFrac of variant rateFrom's median peak. Medians are reported.
@@ -81,14 +105,22 @@ func (b *bench) ab(ctx context.Context, ep endpoint, vs []variant, rateFrom int)
 	logf("%s %s", ep.ID, ep.Title)
 	sums := make([]summary, len(vs))
 	var closed, open = make([][]driver.Result, len(vs)), make([][]driver.Result, len(vs))
+	var firstShape []string
 	for i, v := range vs {
 		sums[i].Name = v.name
 		if ep.probeOK {
-			code, n, msg := probe(v.proc.Base, v.source(0)(0))
+			code, body, msg := probeBody(v.proc.Base, v.source(0)(0))
 			if code != 200 {
 				return result{}, fmt.Errorf("%s answered %d: %s", v.name, code, msg)
 			}
-			sums[i].Bytes = n
+			sums[i].Bytes = len(body)
+			// The baseline must do the service's work: the same request answers with the same
+			// JSON shape (every key path, answers' contents aside), or the ratio means nothing.
+			if shape := shapeOf(body); i == 0 {
+				firstShape = shape
+			} else if d := shapeDiff(firstShape, shape); d != "" {
+				return result{}, fmt.Errorf("%s: %s and %s answer with different shapes: %s", ep.ID, vs[0].name, v.name, d)
+			}
 		}
 		if _, err := b.once(ctx, ep, v, b.o.conns, 0, b.o.warmup); err != nil {
 			return result{}, err

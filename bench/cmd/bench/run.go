@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -248,20 +249,27 @@ var probeClient = &http.Client{Timeout: 10 * time.Minute}
 
 // probe sends one request and reports its status and body size.
 func probe(base string, r driver.Request) (int, int, string) {
+	code, body, msg := probeBody(base, r)
+	return code, len(body), msg
+}
+
+// probeBody sends one request and returns the status, the body and, for a status ≥ 300, the
+// start of the body as a message.
+func probeBody(base string, r driver.Request) (int, []byte, string) {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	req, err := http.NewRequest(method, base+r.Path, strings.NewReader(string(r.Body)))
 	if err != nil {
-		return 0, 0, err.Error()
+		return 0, nil, err.Error()
 	}
 	for k, v := range r.Header {
 		req.Header[k] = v
 	}
 	resp, err := probeClient.Do(req)
 	if err != nil {
-		return 0, 0, err.Error()
+		return 0, nil, err.Error()
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -269,5 +277,39 @@ func probe(base string, r driver.Request) (int, int, string) {
 	if resp.StatusCode >= 300 {
 		msg = string(body[:min(len(body), 300)])
 	}
-	return resp.StatusCode, len(body), msg
+	return resp.StatusCode, body, msg
+}
+
+// shapeOf lists every key path of a JSON document ("data[].organisation.name"), sorted: two
+// servers doing the same work answer with the same shape.
+func shapeOf(body []byte) []string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, x := range t {
+				p := strings.TrimPrefix(prefix+"."+k, ".")
+				seen[p] = true
+				if k != "answers" { // a group's answers are its own shape
+					walk(p, x)
+				}
+			}
+		case []any:
+			for _, x := range t {
+				walk(prefix+"[]", x)
+			}
+		}
+	}
+	walk("", v)
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
