@@ -49,7 +49,7 @@ bench-smoke: ## the harness end to end at smoke size (about a minute once its da
 bench-go: ## the Go micro-benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-fuzz: ## a short run of every fuzz target (FUZZTIME=10s)
+fuzz: ## every fuzz target for FUZZTIME (10s) each; with RELIABILITY_RESULTS=DIR, their figures too
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz
 
 # The fault tests' long form (real binary, a private Postgres cluster stopped and started, SIGKILL and SIGTERM

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,19 +40,24 @@ func TestApplicationRacingSubmits(t *testing.T) {
 		w := newAppWorld(t, env)
 		id := w.draft(t, w.owner, w.roundID, w.orgID)["id"].(string)
 		env.Expect(t, http.StatusOK, apitest.Req{Method: "PATCH", Path: "/v1/applications/" + id, Token: w.owner.Token, Body: complete()})
-		got := race(env, 8, func(i int) apitest.Req {
+		const n = 50
+		got := race(env, n, func(i int) apitest.Req {
 			u := w.owner
 			if i%2 == 1 {
 				u = w.member
 			}
 			return apitest.Req{Method: "POST", Path: "/v1/applications/" + id + "/submit", Token: u.Token}
 		})
-		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 7 {
-			t.Fatalf("racing submits: %v, want one 200 and seven 409", got)
-		}
 		revs := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/applications/" + id + "/revisions", Token: w.owner.Token}).Map(t)["data"].([]any)
-		if len(revs) != 1 {
-			t.Errorf("%d revisions after racing submits", len(revs))
+		events := auditCount(t, env, w.manager.Token, "action=application.submitted&entity_id="+id)
+		recordConcurrency(t, env, figUnkeyedSubmit, fmt.Sprintf("%d submits of one application without a key", n),
+			fmt.Sprintf("%d × 200, %d × 409; %d revision, %d application.submitted event", got[http.StatusOK], got[http.StatusConflict], len(revs), events),
+			"1 × 200, 49 × 409, 1 revision")
+		if got[http.StatusOK] != 1 || got[http.StatusConflict] != n-1 {
+			t.Fatalf("racing submits: %v, want one 200 and %d 409", got, n-1)
+		}
+		if len(revs) != 1 || events != 1 {
+			t.Errorf("%d revisions and %d application.submitted events after racing submits, want 1 and 1", len(revs), events)
 		}
 	})
 }

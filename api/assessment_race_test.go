@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -64,12 +65,15 @@ func TestAssessmentRacingSubmit(t *testing.T) {
 		got := tallyStatuses(t, stampede(env, racers, func(int) apitest.Req {
 			return apitest.Req{Method: "POST", Path: path + "/submit", Token: w.p1.Token}
 		}))
+		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=assessment.submitted",
+			Token: w.manager.Token}).Map(t)["data"].([]any)
+		recordConcurrency(t, env, figAssessmentSubmit, fmt.Sprintf("%d racing submits of one assessment", racers),
+			fmt.Sprintf("%d × 200, %d × 409; %d assessment.submitted event", got[http.StatusOK], got[http.StatusConflict], len(events)),
+			fmt.Sprintf("1 × 200, %d × 409, 1 event", racers-1))
 		if got[http.StatusOK] != 1 || got[http.StatusConflict] != racers-1 {
 			t.Fatalf("racing submits: %v, want one 200 and %d 409", got, racers-1)
 		}
 
-		events := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/audit-events?action=assessment.submitted",
-			Token: w.manager.Token}).Map(t)["data"].([]any)
 		if len(events) != 1 {
 			t.Errorf("%d assessment.submitted events, want 1: %v", len(events), events)
 		}

@@ -143,10 +143,13 @@ func TestAwardRacingDecisionsHoldTheBudget(t *testing.T) {
 				t.Errorf("decision %d: %d %s", i, r.Status, r.Body)
 			}
 		}
+		ds := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + w.roundID + "/decisions", Token: w.manager.Token}).Map(t)
+		recordConcurrency(t, env, figBudget, fmt.Sprintf("%d award decisions of 100000 racing for a budget of 550000", len(w.apps)),
+			fmt.Sprintf("%d × 200, %d × 409; awarded %v of 550000, %v left", ok, over, ds["awarded_total"], ds["budget_left"]),
+			"5 × 200, 3 × 409, awarded ≤ budget")
 		if ok != 5 || over != 3 {
 			t.Fatalf("racing decisions: %d succeeded and %d refused, want 5 and 3", ok, over)
 		}
-		ds := env.Expect(t, http.StatusOK, apitest.Req{Method: "GET", Path: "/v1/rounds/" + w.roundID + "/decisions", Token: w.manager.Token}).Map(t)
 		if ds["awarded_total"] != float64(500000) || ds["budget_left"] != float64(50000) || len(ds["data"].([]any)) != 5 || ds["undecided"] != float64(3) {
 			t.Fatalf("after the race: %v", ds)
 		}
@@ -176,6 +179,11 @@ func TestPaymentRacingMarkPaid(t *testing.T) {
 				Body: map[string]any{"paid_on": "2025-03-31", "reference": "BACS-77"}}
 		})
 		no5xx(t, replies)
+		paidEvents := auditCount(t, env, w.manager.Token, "action=payment.paid")
+		recordConcurrency(t, env, figMarkPaid, fmt.Sprintf("%d racing mark-paid of one approved payment", len(replies)),
+			fmt.Sprintf("%d of %d replies identical %d; %d payment.paid event, %d award.activated event", identical(replies), len(replies),
+				replies[0].Status, paidEvents, auditCount(t, env, w.manager.Token, "action=award.activated&entity_id="+aw["id"].(string))),
+			"one payment: 1 payment.paid event")
 		for i, r := range replies {
 			if r.Status != http.StatusOK || !bytes.Equal(r.Body, replies[0].Body) || r.Header.Get("ETag") != replies[0].Header.Get("ETag") {
 				t.Fatalf("mark-paid %d: %d %s (ETag %s), want the same 200 as the first: %s (ETag %s)", i, r.Status, r.Body,
@@ -272,6 +280,11 @@ func TestAwardIdempotentDecisionUnderRace(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d of 50 were told the first was in progress, then replayed", env.Dialect, inFlight)
+		decided := auditCount(t, env, w.manager.Token, "action=decision.recorded&entity_id="+w.apps[0])
+		recordConcurrency(t, env, figKeyedDecision, "50 identical keyed POST /v1/applications/{id}/decision",
+			fmt.Sprintf("%d decision.recorded event, ETag %s, %d of 50 replies identical %d (%d first told 409 in progress, then replayed)",
+				decided, replies[0].Header.Get("ETag"), identical(replies), replies[0].Status, inFlight),
+			"1 effect, 50 identical 200")
 		if first.Header.Get("ETag") != `"1"` {
 			t.Fatalf("the decision's ETag is %s, want \"1\": more than one effect", first.Header.Get("ETag"))
 		}

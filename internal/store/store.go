@@ -78,6 +78,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 		}
 		dialect = Postgres
+		// No GORM prepared-statement cache on Postgres: pgx already prepares and caches every
+		// statement per connection (QueryExecModeCacheStatement), so GORM's cache only adds a
+		// mutex, database/sql's per-transaction statement copies and a second lookup in pgx to
+		// every statement (docs/benchmarks.md).
+		gcfg.PrepareStmt = false
 		var pool *sql.DB
 		if pool, err = openPostgres(cfg.URL); err == nil {
 			g, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), gcfg)
