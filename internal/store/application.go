@@ -177,8 +177,8 @@ func (s *ApplicationStore) Get(ctx context.Context, id string, forUpdate bool) (
 	if forUpdate && s.db.dialect == Postgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "applications"}})
 	}
-	var r applicationRow
-	if err := q.Take(&r).Error; err != nil {
+	r, err := takeOne[applicationRow](q)
+	if err != nil {
 		return application.Application{}, Translate(err, "application")
 	}
 	return r.application(), nil
@@ -305,8 +305,8 @@ func (s *ApplicationStore) List(ctx context.Context, sc application.ListScope, f
 	if p.After != "" {
 		q = q.Where("applications.id < ?", p.After)
 	}
-	var rows []applicationRow
-	if err := q.Order("applications.id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+	rows, err := findAll[applicationRow](q.Order("applications.id DESC").Limit(p.Fetch()))
+	if err != nil {
 		return nil, Translate(err, "applications")
 	}
 	out := make([]application.Application, len(rows))

@@ -2,6 +2,8 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -15,8 +17,7 @@ import (
 // GORM's ScanRows re-reads the result's columns and column types and walks the schema for
 // every row; on a 200,000-row CSV export that was most of the service's time (the profile
 // behind docs/benchmarks.md). Here the columns are bound to T's fields once per query, by
-// GORM's own column names, and each row is a plain rows.Scan. A T with a serializer field
-// (JSON columns) keeps GORM's scan.
+// GORM's own column names, and each row is a plain rows.Scan.
 func each[T any](q *gorm.DB, fn func(*T) error) error {
 	rows, err := q.Rows()
 	if err != nil {
@@ -29,12 +30,7 @@ func each[T any](q *gorm.DB, fn func(*T) error) error {
 	}
 	for rows.Next() {
 		var r T
-		if bind != nil {
-			err = rows.Scan(bind(&r)...)
-		} else {
-			err = q.ScanRows(rows, &r)
-		}
-		if err != nil {
+		if err := bind(rows, &r); err != nil {
 			return Translate(err, "rows")
 		}
 		if err := fn(&r); err != nil {
@@ -44,13 +40,32 @@ func each[T any](q *gorm.DB, fn func(*T) error) error {
 	return Translate(rows.Err(), "rows")
 }
 
+// findAll is q.Find(&list) with each's scan: every row of q.
+func findAll[T any](q *gorm.DB) ([]T, error) {
+	var out []T
+	err := each(q, func(r *T) error { out = append(out, *r); return nil })
+	return out, err
+}
+
+// takeOne is q.Take(&r) with each's scan: the first row, or gorm.ErrRecordNotFound.
+func takeOne[T any](q *gorm.DB) (T, error) {
+	var out T
+	found := false
+	err := each(q.Limit(1), func(r *T) error { out, found = *r, true; return nil })
+	if err == nil && !found {
+		err = gorm.ErrRecordNotFound
+	}
+	return out, err
+}
+
 // rowSchemas caches the schemas binderFor parses (GORM's own cache is unexported).
 var rowSchemas sync.Map
 
-// binderFor returns a function giving the scan destinations for one T, in the result's
-// column order (a column T has no field for is read and dropped), or nil when T needs
-// GORM's scan.
-func binderFor[T any](q *gorm.DB, rows *sql.Rows) (func(*T) []any, error) {
+// binderFor returns a function scanning the current row into a T: columns are matched to
+// T's fields once, in the result's order (a column T has no field for is read and
+// dropped); a field with GORM's JSON serializer is scanned as bytes and decoded as GORM
+// would (NULL or empty leaves it zero).
+func binderFor[T any](q *gorm.DB, rows *sql.Rows) (func(*sql.Rows, *T) error, error) {
 	s, err := schema.Parse(new(T), &rowSchemas, q.NamingStrategy)
 	if err != nil {
 		return nil, err
@@ -60,26 +75,47 @@ func binderFor[T any](q *gorm.DB, rows *sql.Rows) (func(*T) []any, error) {
 		return nil, err
 	}
 	index := make([][]int, len(cols))
+	isJSON := make([]bool, len(cols))
 	for i, c := range cols {
 		f, ok := s.FieldsByDBName[c]
 		if !ok {
 			continue
 		}
 		if f.Serializer != nil {
-			return nil, nil
+			if _, ok := f.Serializer.(schema.JSONSerializer); !ok {
+				return nil, fmt.Errorf("rowscan: %s.%s: only the JSON serializer is supported", s.Name, c)
+			}
+			isJSON[i] = true
 		}
 		index[i] = f.StructField.Index
 	}
-	return func(r *T) []any {
+	return func(rows *sql.Rows, r *T) error {
 		v := reflect.ValueOf(r).Elem()
 		dst := make([]any, len(index))
+		var raw []sql.RawBytes
 		for i, idx := range index {
-			if idx == nil {
+			switch {
+			case idx == nil:
 				dst[i] = new(any)
-				continue
+			case isJSON[i]:
+				if raw == nil {
+					raw = make([]sql.RawBytes, len(index))
+				}
+				dst[i] = &raw[i]
+			default:
+				dst[i] = v.FieldByIndex(idx).Addr().Interface()
 			}
-			dst[i] = v.FieldByIndex(idx).Addr().Interface()
 		}
-		return dst
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		for i, b := range raw {
+			if isJSON[i] && len(b) > 0 {
+				if err := json.Unmarshal(b, v.FieldByIndex(index[i]).Addr().Interface()); err != nil {
+					return fmt.Errorf("rowscan: column %s: %w", cols[i], err)
+				}
+			}
+		}
+		return nil
 	}, nil
 }
