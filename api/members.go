@@ -88,16 +88,17 @@ func (s *Server) listMembers(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id		path		string			true	"organisation id"
-//	@Param			body	body		MemberRequest	true	"who to add"
-//	@Success		201		{object}	Member
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			id				path		string			true	"organisation id"
+//	@Param			Idempotency-Key	header		string			false	"makes a retry safe"
+//	@Param			body			body		MemberRequest	true	"who to add"
+//	@Success		201				{object}	Member
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/organisations/{id}/members [post]
 func (s *Server) addMember(c echo.Context) error {
 	id, err := pathID(c, "id")

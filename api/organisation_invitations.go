@@ -74,16 +74,17 @@ func (s *Server) myInvitationResponse(i organisation.Invitation) MyInvitationRes
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id		path		string							true	"organisation id"
-//	@Param			body	body		OrganisationInvitationRequest	true	"who and as what"
-//	@Success		201		{object}	OrganisationInvitation
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem	"already a member, or an invitation is pending (existing_id)"
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			id				path		string							true	"organisation id"
+//	@Param			Idempotency-Key	header		string							false	"makes a retry safe"
+//	@Param			body			body		OrganisationInvitationRequest	true	"who and as what"
+//	@Success		201				{object}	OrganisationInvitation
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"already a member, or an invitation is pending (existing_id)"
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/organisations/{id}/invitations [post]
 func (s *Server) createOrganisationInvitation(c echo.Context) error {
 	id, err := pathID(c, "id")
@@ -213,13 +214,15 @@ func (s *Server) listMyInvitations(c echo.Context) error {
 //	@Tags			organisations
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"invitation id"
-//	@Success		200	{object}	MyInvitation
-//	@Failure		400	{object}	Problem
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		409	{object}	Problem	"already accepted, or already a member"
+//	@Param			id				path		string	true	"invitation id"
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success		200				{object}	MyInvitation
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"already accepted, or already a member"
+//	@Failure		422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router			/v1/me/invitations/{id}/accept [post]
 func (s *Server) acceptMyInvitation(c echo.Context) error {
 	id, err := pathID(c, "id")

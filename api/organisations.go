@@ -163,14 +163,16 @@ func (s *Server) withWarnings(ctx context.Context, actor auth.Actor, o organisat
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			body	body		OrganisationRequest	true	"the organisation"
-//	@Success		201		{object}	Organisation
-//	@Header			201		{string}	ETag	"the organisation's version, for If-Match"
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			Idempotency-Key	header		string				false	"makes a retry safe"
+//	@Param			body			body		OrganisationRequest	true	"the organisation"
+//	@Success		201				{object}	Organisation
+//	@Header			201				{string}	ETag	"the organisation's version, for If-Match"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		409				{object}	Problem	"an identical request with this Idempotency-Key is still in progress"
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/organisations [post]
 func (s *Server) createOrganisation(c echo.Context) error {
 	var req OrganisationRequest

@@ -109,6 +109,7 @@ func (s *Server) paymentAction(c echo.Context, req any, withMatch bool, fn func(
 //	@Failure		409				{object}	Problem
 //	@Failure		412				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router			/v1/payments/{id}/approve [post]
 func (s *Server) approvePayment(c echo.Context) error {
 	return s.paymentAction(c, &noBody{}, true, func(ctx context.Context, actor auth.Actor, id string, match *int64) (award.Payment, error) {

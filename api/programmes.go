@@ -48,13 +48,15 @@ func programmeResponse(p round.Programme) ProgrammeResponse {
 //	@Accept		json
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		body	body		ProgrammeRequest	true	"the programme"
-//	@Success	201		{object}	Programme
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	415		{object}	Problem
-//	@Failure	422		{object}	Problem
+//	@Param		Idempotency-Key	header		string				false	"makes a retry safe"
+//	@Param		body			body		ProgrammeRequest	true	"the programme"
+//	@Success	201				{object}	Programme
+//	@Failure	400				{object}	Problem
+//	@Failure	401				{object}	Problem
+//	@Failure	403				{object}	Problem
+//	@Failure	409				{object}	Problem	"an identical request with this Idempotency-Key is still in progress"
+//	@Failure	415				{object}	Problem
+//	@Failure	422				{object}	Problem
 //	@Router		/v1/programmes [post]
 func (s *Server) createProgramme(c echo.Context) error {
 	var req ProgrammeRequest

@@ -21,17 +21,18 @@ import (
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id		path		string			true	"programme id"
-//	@Param			body	body		RoundRequest	true	"the round definition"
-//	@Success		201		{object}	Round
-//	@Header			201		{string}	ETag	"the round's version, for If-Match"
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"no such programme"
-//	@Failure		409		{object}	Problem	"reference_prefix already used (existing_id names the round)"
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			id				path		string			true	"programme id"
+//	@Param			Idempotency-Key	header		string			false	"makes a retry safe"
+//	@Param			body			body		RoundRequest	true	"the round definition"
+//	@Success		201				{object}	Round
+//	@Header			201				{string}	ETag	"the round's version, for If-Match"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"no such programme"
+//	@Failure		409				{object}	Problem	"reference_prefix already used (existing_id names the round)"
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/programmes/{id}/rounds [post]
 func (s *Server) createRound(c echo.Context) error {
 	programmeID, err := pathID(c, "id")
@@ -237,14 +238,16 @@ func (s *Server) roundReply(ctx context.Context, r round.Round) (reply, error) {
 //	@Tags			rounds
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		string					true	"round id"
-//	@Param			body	body		EligibilityCheckRequest	true	"the answers"
-//	@Success		200		{object}	EligibilityResult
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem	"a token was sent and is not valid"
-//	@Failure		404		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			id				path		string					true	"round id"
+//	@Param			Idempotency-Key	header		string					false	"makes a retry safe"
+//	@Param			body			body		EligibilityCheckRequest	true	"the answers"
+//	@Success		200				{object}	EligibilityResult
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem	"a token was sent and is not valid"
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"an identical request with this Idempotency-Key is still in progress"
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/rounds/{id}/eligibility-check [post]
 func (s *Server) eligibilityCheck(c echo.Context) error {
 	id, err := pathID(c, "id")
@@ -327,16 +330,17 @@ func wantsPlainText(accept string) bool {
 //	@Tags			rounds
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id			path		string	true	"round id"
-//	@Param			If-Match	header		string	false	"the ETag last read"
-//	@Success		200			{object}	Round
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem	"the round's status does not allow this"
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
+//	@Param			id				path		string	true	"round id"
+//	@Param			If-Match		header		string	false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success		200				{object}	Round
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"the round's status does not allow this"
+//	@Failure		412				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/rounds/{id}/open [post]
 func (s *Server) openRound(c echo.Context) error { return s.transition(c, round.ActionOpen) }
 
@@ -346,15 +350,17 @@ func (s *Server) openRound(c echo.Context) error { return s.transition(c, round.
 //	@Tags		rounds
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		id			path		string	true	"round id"
-//	@Param		If-Match	header		string	false	"the ETag last read"
-//	@Success	200			{object}	Round
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem	"the round's status does not allow this"
-//	@Failure	412			{object}	Problem
+//	@Param		id				path		string	true	"round id"
+//	@Param		If-Match		header		string	false	"the ETag last read"
+//	@Param		Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success	200				{object}	Round
+//	@Failure	400				{object}	Problem
+//	@Failure	401				{object}	Problem
+//	@Failure	403				{object}	Problem
+//	@Failure	404				{object}	Problem
+//	@Failure	409				{object}	Problem	"the round's status does not allow this"
+//	@Failure	412				{object}	Problem
+//	@Failure	422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router		/v1/rounds/{id}/close [post]
 func (s *Server) closeRound(c echo.Context) error { return s.transition(c, round.ActionClose) }
 
@@ -364,15 +370,17 @@ func (s *Server) closeRound(c echo.Context) error { return s.transition(c, round
 //	@Tags		rounds
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		id			path		string	true	"round id"
-//	@Param		If-Match	header		string	false	"the ETag last read"
-//	@Success	200			{object}	Round
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem	"the round's status does not allow this"
-//	@Failure	412			{object}	Problem
+//	@Param		id				path		string	true	"round id"
+//	@Param		If-Match		header		string	false	"the ETag last read"
+//	@Param		Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success	200				{object}	Round
+//	@Failure	400				{object}	Problem
+//	@Failure	401				{object}	Problem
+//	@Failure	403				{object}	Problem
+//	@Failure	404				{object}	Problem
+//	@Failure	409				{object}	Problem	"the round's status does not allow this"
+//	@Failure	412				{object}	Problem
+//	@Failure	422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router		/v1/rounds/{id}/start-assessment [post]
 func (s *Server) startAssessment(c echo.Context) error {
 	return s.transition(c, round.ActionStartAssessment)
@@ -385,15 +393,17 @@ func (s *Server) startAssessment(c echo.Context) error {
 //	@Tags			rounds
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id			path		string	true	"round id"
-//	@Param			If-Match	header		string	false	"the ETag last read"
-//	@Success		200			{object}	Round
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem	"the round's status does not allow this, or applications are undecided"
-//	@Failure		412			{object}	Problem
+//	@Param			id				path		string	true	"round id"
+//	@Param			If-Match		header		string	false	"the ETag last read"
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success		200				{object}	Round
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem	"the round's status does not allow this, or applications are undecided"
+//	@Failure		412				{object}	Problem
+//	@Failure		422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router			/v1/rounds/{id}/publish-decisions [post]
 func (s *Server) publishDecisions(c echo.Context) error {
 	return s.transition(c, round.ActionPublishDecisions)
@@ -405,14 +415,16 @@ func (s *Server) publishDecisions(c echo.Context) error {
 //	@Tags		rounds
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		id			path		string	true	"round id"
-//	@Param		If-Match	header		string	false	"the ETag last read"
-//	@Success	200			{object}	Round
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem	"the round's status does not allow this"
-//	@Failure	412			{object}	Problem
+//	@Param		id				path		string	true	"round id"
+//	@Param		If-Match		header		string	false	"the ETag last read"
+//	@Param		Idempotency-Key	header		string	false	"makes a retry safe"
+//	@Success	200				{object}	Round
+//	@Failure	400				{object}	Problem
+//	@Failure	401				{object}	Problem
+//	@Failure	403				{object}	Problem
+//	@Failure	404				{object}	Problem
+//	@Failure	409				{object}	Problem	"the round's status does not allow this"
+//	@Failure	412				{object}	Problem
+//	@Failure	422				{object}	Problem	"this Idempotency-Key was used with a different request"
 //	@Router		/v1/rounds/{id}/archive [post]
 func (s *Server) archiveRound(c echo.Context) error { return s.transition(c, round.ActionArchive) }

@@ -3708,6 +3708,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3743,6 +3749,12 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "already accepted, or already a member",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3826,6 +3838,12 @@ const docTemplate = `{
                 "summary": "Create an organisation (applicants)",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the organisation",
                         "name": "body",
                         "in": "body",
@@ -3862,6 +3880,12 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an identical request with this Idempotency-Key is still in progress",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4295,6 +4319,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "who and as what",
                         "name": "body",
                         "in": "body",
@@ -4518,6 +4548,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     },
                     {
                         "description": "who to add",
@@ -4821,6 +4857,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -4993,6 +5035,12 @@ const docTemplate = `{
                 "summary": "Create a programme (grants managers)",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the programme",
                         "name": "body",
                         "in": "body",
@@ -5023,6 +5071,12 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an identical request with this Idempotency-Key is still in progress",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5227,6 +5281,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     },
                     {
                         "description": "the round definition",
@@ -5651,6 +5711,12 @@ const docTemplate = `{
                         "description": "the ETag last read",
                         "name": "If-Match",
                         "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -5692,6 +5758,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5808,6 +5880,12 @@ const docTemplate = `{
                         "description": "the ETag last read",
                         "name": "If-Match",
                         "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -5849,6 +5927,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6097,6 +6181,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the answers",
                         "name": "body",
                         "in": "body",
@@ -6127,6 +6217,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an identical request with this Idempotency-Key is still in progress",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6221,6 +6317,12 @@ const docTemplate = `{
                         "type": "string",
                         "description": "the ETag last read",
                         "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
                         "in": "header"
                     }
                 ],
@@ -6471,6 +6573,12 @@ const docTemplate = `{
                         "description": "the ETag last read",
                         "name": "If-Match",
                         "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -6512,6 +6620,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6617,6 +6731,12 @@ const docTemplate = `{
                         "description": "the ETag last read",
                         "name": "If-Match",
                         "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -6658,6 +6778,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "this Idempotency-Key was used with a different request",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

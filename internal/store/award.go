@@ -345,8 +345,8 @@ func (s *AwardStore) awardQuery(ctx context.Context, f award.Filter, p *award.Sy
 
 // Awards lists awards in the sync order.
 func (s *AwardStore) Awards(ctx context.Context, f award.Filter, p award.SyncPage) ([]award.Award, error) {
-	var rows []awardRow
-	if err := s.awardQuery(ctx, f, &p).Limit(p.Fetch()).Find(&rows).Error; err != nil {
+	rows, err := findAll[awardRow](s.awardQuery(ctx, f, &p).Limit(p.Fetch()))
+	if err != nil {
 		return nil, Translate(err, "awards")
 	}
 	out := make([]award.Award, len(rows))
@@ -439,8 +439,8 @@ func (s *AwardStore) UpdatePayment(ctx context.Context, id string, g change.Guar
 
 // PaymentsList lists payments in the sync order.
 func (s *AwardStore) PaymentsList(ctx context.Context, f award.Filter, p award.SyncPage) ([]award.Payment, error) {
-	var rows []paymentRow
-	if err := s.paymentQuery(ctx, f, &p).Limit(p.Fetch()).Find(&rows).Error; err != nil {
+	rows, err := findAll[paymentRow](s.paymentQuery(ctx, f, &p).Limit(p.Fetch()))
+	if err != nil {
 		return nil, Translate(err, "payments")
 	}
 	out := make([]award.Payment, len(rows))

@@ -169,8 +169,8 @@ func (s *RoundStore) Programmes(ctx context.Context, p page.Params) ([]round.Pro
 	if p.After != "" {
 		q = q.Where("id < ?", p.After)
 	}
-	var rows []programmeRow
-	if err := q.Order("id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+	rows, err := findAll[programmeRow](q.Order("id DESC").Limit(p.Fetch()))
+	if err != nil {
 		return nil, Translate(err, "programmes")
 	}
 	out := make([]round.Programme, len(rows))
@@ -182,8 +182,8 @@ func (s *RoundStore) Programmes(ctx context.Context, p page.Params) ([]round.Pro
 
 // ProgrammesIn returns the programmes with these ids that exist.
 func (s *RoundStore) ProgrammesIn(ctx context.Context, ids []string) ([]round.Programme, error) {
-	var rows []programmeRow
-	if err := s.db.conn(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	rows, err := findAll[programmeRow](s.db.conn(ctx).Where("id IN ?", ids))
+	if err != nil {
 		return nil, Translate(err, "programmes")
 	}
 	out := make([]round.Programme, len(rows))
@@ -213,8 +213,8 @@ func (s *RoundStore) Round(ctx context.Context, id string, forUpdate bool) (roun
 	if forUpdate {
 		q = s.db.ForUpdate(q)
 	}
-	var r roundRow
-	if err := q.Take(&r).Error; err != nil {
+	r, err := takeOne[roundRow](q)
+	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return round.Round{}, round.ErrNotFound
 		}
@@ -273,8 +273,8 @@ func (s *RoundStore) Rounds(ctx context.Context, f round.Filter, p page.Params) 
 	if p.After != "" {
 		q = q.Where("id < ?", p.After)
 	}
-	var rows []roundRow
-	if err := q.Order("id DESC").Limit(p.Fetch()).Find(&rows).Error; err != nil {
+	rows, err := findAll[roundRow](q.Order("id DESC").Limit(p.Fetch()))
+	if err != nil {
 		return nil, Translate(err, "rounds")
 	}
 	out := make([]round.Round, len(rows))

@@ -19,6 +19,9 @@ import (
 // behind docs/benchmarks.md). Here the columns are bound to T's fields once per query, by
 // GORM's own column names, and each row is a plain rows.Scan.
 func each[T any](q *gorm.DB, fn func(*T) error) error {
+	if q.Statement.Model == nil && q.Statement.Table == "" {
+		q = q.Model(new(T)) // Rows has no destination to name the table by
+	}
 	rows, err := q.Rows()
 	if err != nil {
 		return Translate(err, "rows")

@@ -6818,7 +6818,10 @@ export interface operations {
     postMeInvitationsByIdAccept: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description invitation id */
                 id: string;
@@ -6874,6 +6877,15 @@ export interface operations {
             };
             /** @description already accepted, or already a member */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6956,7 +6968,10 @@ export interface operations {
     postOrganisations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6998,6 +7013,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an identical request with this Idempotency-Key is still in progress */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7451,7 +7475,10 @@ export interface operations {
     postOrganisationsByIdInvitations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description organisation id */
                 id: string;
@@ -7701,7 +7728,10 @@ export interface operations {
     postOrganisationsByIdMembers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description organisation id */
                 id: string;
@@ -8037,6 +8067,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Any other error, as a problem document: for example 413 (body over 1 MiB), 415 (not JSON), 429 (rate limited), 500, 503 (unavailable; see Retry-After). */
             default: {
                 headers: {
@@ -8215,7 +8254,10 @@ export interface operations {
     postProgrammes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8255,6 +8297,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an identical request with this Idempotency-Key is still in progress */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8469,7 +8520,10 @@ export interface operations {
     postProgrammesByIdRounds: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description programme id */
                 id: string;
@@ -8912,6 +8966,8 @@ export interface operations {
             header?: {
                 /** @description the ETag last read */
                 "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description round id */
@@ -8977,6 +9033,15 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9099,6 +9164,8 @@ export interface operations {
             header?: {
                 /** @description the ETag last read */
                 "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description round id */
@@ -9164,6 +9231,15 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9422,7 +9498,10 @@ export interface operations {
     postRoundsByIdEligibilityCheck: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description round id */
                 id: string;
@@ -9465,6 +9544,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an identical request with this Idempotency-Key is still in progress */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9570,6 +9658,8 @@ export interface operations {
             header?: {
                 /** @description the ETag last read */
                 "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description round id */
@@ -9852,6 +9942,8 @@ export interface operations {
             header?: {
                 /** @description the ETag last read */
                 "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description round id */
@@ -9917,6 +10009,15 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10019,6 +10120,8 @@ export interface operations {
             header?: {
                 /** @description the ETag last read */
                 "If-Match"?: string;
+                /** @description makes a retry safe */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description round id */
@@ -10084,6 +10187,15 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
