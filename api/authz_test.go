@@ -45,6 +45,7 @@ func (w *appWorld) cast(t *testing.T, rounds ...string) apitest.Cast {
 // TestMatricesCoverEveryRoute fails on any route of the route table (api/routes.go) that no
 // authorization matrix drives: a route missing from the matrices fails the build.
 func TestMatricesCoverEveryRoute(t *testing.T) {
+	t.Parallel()
 	covered := map[string]bool{}
 	var env *apitest.Env
 	for _, build := range matrices {

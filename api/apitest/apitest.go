@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,12 +52,42 @@ type Env struct {
 // Option adjusts the configuration before the server is built.
 type Option func(*config.Config)
 
-// ForEach runs fn as a subtest on each dialect with a fresh Env.
+// ForEach runs fn as a subtest on each dialect with a fresh Env. The test and its subtests
+// run in parallel with the other parallel tests (t.Parallel; go test -parallel bounds how
+// many at once): each Env has its own database, server, clock, keys and log, so tests share
+// nothing but the package's atomic counters. Hence fn must not write variables it shares
+// with the other dialect's run, and code after ForEach in the test runs before fn does.
+// A test that cannot run beside others (it calls t.Setenv, say) uses ForEachSerial.
 func ForEach(t *testing.T, fn func(t *testing.T, env *Env), opts ...Option) {
+	t.Helper()
+	parallel(t)
+	for _, d := range storetest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			fn(t, New(t, d, opts...))
+		})
+	}
+}
+
+// ForEachSerial is ForEach for a test that must run alone: neither it nor its dialects'
+// subtests run in parallel with anything. Say why at the call.
+func ForEachSerial(t *testing.T, fn func(t *testing.T, env *Env), opts ...Option) {
 	t.Helper()
 	for _, d := range storetest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) { fn(t, New(t, d, opts...)) })
 	}
+}
+
+// parallel marks t parallel unless it already is: a test may call t.Parallel itself before
+// ForEach, or call ForEach twice, and t.Parallel panics the second time. Any other panic
+// (t.Parallel after t.Setenv) stands: such a test belongs in ForEachSerial.
+func parallel(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil && !strings.Contains(fmt.Sprint(r), "called multiple times") {
+			panic(r)
+		}
+	}()
+	t.Parallel()
 }
 
 // New builds the whole server (api.Build, as the binary does) on a fresh database.

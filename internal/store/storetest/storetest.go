@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -16,7 +17,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -79,7 +82,16 @@ var (
 	sqlOnce sync.Once
 	sqlTmpl string
 	sqlErr  error
-	tmplMu  sync.Mutex
+
+	// admin is the connection pool every test of the process creates and drops its
+	// databases through (opening one per test cost a connection handshake each time).
+	adminOnce sync.Once
+	admin     *sql.DB
+	adminErr  error
+	// tmplName is the migrated template database, made (or found) once per process.
+	tmplOnce sync.Once
+	tmplName string
+	tmplErr  error
 )
 
 func postgresAvailable(t testing.TB) bool {
@@ -166,45 +178,203 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
+// adminDB is the shared pool of the admin connections that create and drop test databases.
+func adminDB() (*sql.DB, error) {
+	adminOnce.Do(func() {
+		if admin, adminErr = sql.Open("pgx", PostgresURL()); adminErr != nil {
+			return
+		}
+		// The owner's lock (one), a batch of drops (dropBatch) and creates: a CREATE DATABASE
+		// should not queue behind the slow drops, yet each connection holds a server process
+		// (max_connections is shared with the pools of the tests' own databases).
+		admin.SetMaxOpenConns(1 + dropBatch + 4)
+		admin.SetMaxIdleConns(4)
+	})
+	return admin, adminErr
+}
+
+// template returns the migrated template database, creating it the first time any test of
+// the process needs it, and claims this process's database names (claimNames).
+func template(ctx context.Context) (string, error) {
+	tmplOnce.Do(func() {
+		a, err := adminDB()
+		if err != nil {
+			tmplErr = err
+			return
+		}
+		tmplName = "constellate_tmpl_" + migrationsHash("postgres")
+		if tmplErr = ensureTemplate(ctx, a, tmplName); tmplErr == nil {
+			tmplErr = claimNames(ctx, a)
+		}
+	})
+	return tmplName, tmplErr
+}
+
+// A test's database is dropped in the background, after the test: DROP DATABASE forces a
+// checkpoint, which took ~2.8 s a drop with the api package's tests running in parallel, and
+// a test waiting for it would hold its -parallel slot. Drops requested together share their
+// checkpoints, so the dropper runs what is queued in batches, all of a batch at once. A test
+// binary whose TestMain is Main waits for the queue before it exits; a drop still queued when
+// any other exits is left behind, and the next process sweeps it. To tell the leftovers of a
+// dead process from the live databases of a running one, every database name carries its
+// process's token, and the process holds a session advisory lock on (ownerLockClass, token)
+// for as long as it lives: a token whose lock can be taken belongs to no process any more.
+const ownerLockClass = 4243
+
+// dropBatch bounds the drops run at once (each holds an admin connection).
+const dropBatch = 6
+
+var (
+	owner     int32
+	ownerConn *sql.Conn // holds the owner lock until the process exits
+	dropMu    sync.Mutex
+	dropQueue []string
+	dropping  bool
+	dropIdle  = sync.NewCond(&dropMu)
+)
+
+// claimNames takes this process's token and lock, and starts sweeping dead processes' leftovers.
+func claimNames(ctx context.Context, a *sql.DB) error {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	owner = int32(binary.BigEndian.Uint32(b[:]) >> 1)
+	conn, err := a.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, $2)", ownerLockClass, owner); err != nil {
+		_ = conn.Close()
+		return err
+	}
+	ownerConn = conn
+	go sweep(a)
+	return nil
+}
+
+// dbName is a new database name of this process: prefix_token_random.
+func dbName(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%08x_%s", prefix, uint32(owner), hex.EncodeToString(b[:]))
+}
+
+var leftover = regexp.MustCompile(`^constellate_(?:test|empty)_([0-9a-f]{8})_[0-9a-f]{8}$`)
+
+// sweep drops the databases of processes that exited before their drops ran.
+func sweep(a *sql.DB) {
+	ctx := context.Background()
+	rows, err := a.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'constellate\\_%'")
+	if err != nil {
+		return
+	}
+	byOwner := map[int32][]string{}
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) != nil {
+			continue
+		}
+		if m := leftover.FindStringSubmatch(name); m != nil {
+			tok, err := strconv.ParseUint(m[1], 16, 32)
+			if err == nil && int32(tok) != owner {
+				byOwner[int32(tok)] = append(byOwner[int32(tok)], name)
+			}
+		}
+	}
+	_ = rows.Close()
+	for tok, names := range byOwner {
+		conn, err := a.Conn(ctx)
+		if err != nil {
+			return
+		}
+		var dead bool
+		// Holding the dead owner's lock while dropping keeps another sweeper off them.
+		if conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", ownerLockClass, tok).Scan(&dead) == nil && dead {
+			for _, n := range names {
+				_, _ = conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", n))
+			}
+			_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, $2)", ownerLockClass, tok)
+		}
+		_ = conn.Close()
+	}
+}
+
+// postgresClone creates a database from the template. Tests running in parallel clone at
+// the same time: Postgres allows concurrent CREATE DATABASE from one template as long as
+// nobody is connected to the template itself, which ensureTemplate guarantees before it
+// marks the database a template.
 func postgresClone(t testing.TB) string {
 	if !postgresAvailable(t) {
 		t.Skip("storetest: Postgres is not reachable; set CONSTELLATE_TEST_DATABASE_URL")
 	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", PostgresURL())
+	tmpl, err := template(ctx)
 	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	defer admin.Close()
-	tmpl := "constellate_tmpl_" + migrationsHash("postgres")
-	if err := ensureTemplate(ctx, admin, tmpl); err != nil {
 		t.Fatalf("storetest: postgres template: %v", err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "constellate_test_" + hex.EncodeToString(b[:])
-	tmplMu.Lock()
-	_, err = admin.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl))
-	tmplMu.Unlock()
-	if err != nil {
+	a, _ := adminDB()
+	name := dbName("constellate_test")
+	if _, err := a.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
 		t.Fatalf("storetest: create database: %v", err)
 	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", PostgresURL())
-		if err != nil {
+	t.Cleanup(func() { dropLater(name) })
+	return withDatabase(PostgresURL(), name)
+}
+
+// dropLater queues a test's database to be dropped once the test has ended (its pool is
+// closed by then: cleanups run last-registered first; WITH (FORCE) ends any connection left).
+func dropLater(name string) {
+	dropMu.Lock()
+	defer dropMu.Unlock()
+	dropQueue = append(dropQueue, name)
+	if !dropping {
+		dropping = true
+		go dropper()
+	}
+}
+
+// dropper drops the queued databases, a batch at a time, until the queue is empty.
+func dropper() {
+	a, err := adminDB()
+	for {
+		dropMu.Lock()
+		n := min(len(dropQueue), dropBatch)
+		if n == 0 || err != nil {
+			dropQueue, dropping = nil, false
+			dropIdle.Broadcast()
+			dropMu.Unlock()
 			return
 		}
-		defer a.Close()
-		_, _ = a.Exec(fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
-	})
-	return withDatabase(PostgresURL(), name)
+		batch := append([]string(nil), dropQueue[:n]...)
+		dropQueue = dropQueue[n:]
+		dropMu.Unlock()
+		var wg sync.WaitGroup
+		for _, name := range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = a.Exec(fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+			}()
+		}
+		wg.Wait()
+	}
+}
+
+// Main runs the package's tests, then waits for their databases to be dropped: use it as
+// the TestMain of a package whose tests open Postgres databases (without it the last few
+// are swept by the next test process instead).
+func Main(m *testing.M) {
+	code := m.Run()
+	dropMu.Lock()
+	for dropping {
+		dropIdle.Wait()
+	}
+	dropMu.Unlock()
+	os.Exit(code)
 }
 
 // ensureTemplate creates and migrates the template database once, across processes (an
 // advisory lock serialises the test binaries go test runs in parallel).
 func ensureTemplate(ctx context.Context, admin *sql.DB, tmpl string) error {
-	tmplMu.Lock()
-	defer tmplMu.Unlock()
 	conn, err := admin.Conn(ctx)
 	if err != nil {
 		return err
@@ -263,27 +433,14 @@ func EmptyPostgres(t testing.TB) string {
 	if !postgresAvailable(t) {
 		t.Skip("storetest: Postgres is not reachable; set CONSTELLATE_TEST_DATABASE_URL")
 	}
-	admin, err := sql.Open("pgx", PostgresURL())
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
+	if _, err := template(context.Background()); err != nil { // claims this process's names
+		t.Fatalf("storetest: postgres template: %v", err)
 	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "constellate_empty_" + hex.EncodeToString(b[:])
-	tmplMu.Lock()
-	_, err = admin.Exec(fmt.Sprintf("CREATE DATABASE %s", name))
-	tmplMu.Unlock()
-	if err != nil {
+	a, _ := adminDB()
+	name := dbName("constellate_empty")
+	if _, err := a.Exec(fmt.Sprintf("CREATE DATABASE %s", name)); err != nil {
 		t.Fatalf("storetest: create database: %v", err)
 	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", PostgresURL())
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		_, _ = a.Exec(fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
-	})
+	t.Cleanup(func() { dropLater(name) })
 	return withDatabase(PostgresURL(), name)
 }
