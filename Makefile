@@ -56,13 +56,17 @@ fuzz: ## every fuzz target for FUZZTIME (10s) each; with RELIABILITY_RESULTS=DIR
 # under load; several minutes), then docs/reliability.md from their figures, the machine and the direct
 # dependencies. The document is written even when a test fails (it says which); the target then fails too.
 RELIABILITY_RESULTS ?= $(CURDIR)/bin/reliability
+RELIABILITY_FUZZTIME ?= 1m
 .PHONY: reliability vuln
-reliability: ## fault tests, long form (a private Postgres cluster), then docs/reliability.md
+reliability: ## fault tests and soak (long form), evidence, races under -race, fuzzing; then docs/reliability.md
 	rm -rf $(RELIABILITY_RESULTS) && mkdir -p $(RELIABILITY_RESULTS)
 	status=0; RELIABILITY_LONG=1 RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) CONSTELLATE_TEST_REQUIRE_POSTGRES=1 \
 		$(GO) test -count=1 -v -timeout 30m ./reliability/ || status=$$?; \
 	RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) CONSTELLATE_TEST_REQUIRE_POSTGRES=1 $(GO) test -count=1 -timeout 30m \
 		-run '^(TestEvidenceAuthorization|TestMassAssignment|TestHostileInput)$$' ./api/ || status=$$?; \
+	RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) CONSTELLATE_TEST_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 -timeout 30m \
+		-run '^Test(Concurrency|ApplicationRacing|ApplicationIdempotentSubmit|AssessmentRacingSubmit|AwardRacing|PaymentRacing|AwardIdempotentDecisionUnderRace)' ./api/ || status=$$?; \
+	FUZZTIME=$(RELIABILITY_FUZZTIME) RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) ./scripts/fuzz || status=$$?; \
 	$(GO) run ./reliability/report -results $(RELIABILITY_RESULTS) -out docs/reliability.md && \
 	echo "wrote docs/reliability.md" && exit $$status
 

@@ -109,6 +109,7 @@ func New(t testing.TB, d store.Dialect, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
 	}
+	srv.Identity.SetNewAccountHasher(fixtureHasher)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &Env{T: t, Dialect: d, DB: db, Server: srv, HTTP: hs, Clock: clock, Config: cfg, Logs: logs}

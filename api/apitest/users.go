@@ -3,6 +3,7 @@ package apitest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"constellate/internal/auth"
@@ -19,6 +20,19 @@ type User struct {
 }
 
 var userSeq atomic.Int64
+
+// fixtureHash is the argon2id hash of TestPassword, made once per test process at the real
+// cost and given to every account NewUser makes (identity.Service.SetNewAccountHasher):
+// hashing per account was most of the suite's CPU. Logging in as a fixture still checks the
+// password against a real hash; any other password is hashed afresh.
+var fixtureHash = sync.OnceValues(func() (string, error) { return auth.HashPassword(context.Background(), TestPassword) })
+
+func fixtureHasher(ctx context.Context, password string) (string, error) {
+	if password == TestPassword {
+		return fixtureHash()
+	}
+	return auth.HashPassword(ctx, password)
+}
 
 // TestPassword is the password of every account NewUser makes.
 const TestPassword = "correct horse battery staple 42"

@@ -65,8 +65,19 @@ type Service struct {
 	tokens *auth.Tokens
 	events *event.Bus
 	now    func() time.Time
+	// hashNew hashes the password of a new account (auth.HashPassword; see
+	// SetNewAccountHasher).
+	hashNew func(ctx context.Context, password string) (string, error)
 	// Policy holds the lifetimes and limits; NewService sets the defaults.
 	Policy Policy
+}
+
+// SetNewAccountHasher replaces how new accounts' passwords are hashed. It exists for test
+// fixtures that make hundreds of accounts with one password: they hash it once, at the real
+// cost, and reuse the hash (argon2id was most of the test suite's CPU under -race). Login,
+// password changes and rehashing always use auth.HashPassword and auth.CheckPassword.
+func (s *Service) SetNewAccountHasher(h func(ctx context.Context, password string) (string, error)) {
+	s.hashNew = h
 }
 
 // Policy is the identity capability's lifetimes and limits.
@@ -91,7 +102,7 @@ func NewService(tx Transactor, store Store, tokens *auth.Tokens, events *event.B
 	for l, r := range DefaultRates {
 		p.Rates[l] = r
 	}
-	return &Service{tx: tx, store: store, tokens: tokens, events: events, now: now, Policy: p}
+	return &Service{tx: tx, store: store, tokens: tokens, events: events, now: now, hashNew: auth.HashPassword, Policy: p}
 }
 
 // Tokens exposes the token issuer (for the JWKS endpoint).
@@ -175,7 +186,7 @@ func (s *Service) prepare(ctx context.Context, n NewUser) (User, error) {
 	if err := n.Validate(); err != nil {
 		return User{}, err
 	}
-	hash, err := auth.HashPassword(ctx, n.Password)
+	hash, err := s.hashNew(ctx, n.Password)
 	if err != nil {
 		return User{}, err
 	}
