@@ -283,6 +283,12 @@ const appSelect = `SELECT applications.*, r.status AS round_status, r.name AS ro
 	`o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led FROM "applications" ` +
 	`JOIN rounds r ON r.id = applications.round_id JOIN organisations o ON o.id = applications.organisation_id`
 
+// appByID is internal/store's applicationByID: the statement of every application GET.
+const appByID = `SELECT applications.*, r.status AS round_status, r.name AS round_name, o.name AS organisation_name, ` +
+	`o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led FROM applications ` +
+	`JOIN rounds r ON r.id = applications.round_id JOIN organisations o ON o.id = applications.organisation_id ` +
+	`WHERE applications.id = $1 LIMIT 1`
+
 func (a *appRow) fields() map[string]any {
 	return map[string]any{"id": &a.ID, "round_id": &a.RoundID, "organisation_id": &a.OrganisationID, "reference": &a.Reference,
 		"title": &a.Title, "summary": &a.Summary, "requested_amount": &a.RequestedAmount, "answers": &a.Answers, "status": &a.Status,
@@ -442,7 +448,7 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	app, err := oneApp(ctx, s.db, appSelect+` WHERE applications.id = $1 LIMIT $2`, id, 1)
+	app, err := oneApp(ctx, s.db, appByID, id)
 	if err == pgx.ErrNoRows {
 		writeError(w, errNotFound)
 		return

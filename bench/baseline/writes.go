@@ -132,7 +132,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := s.cfg.Now().UTC()
-		pre, err := oneApp(ctx, tx, appSelect+` WHERE applications.id = $1 LIMIT $2`, id, 1)
+		pre, err := oneApp(ctx, tx, appByID, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errNotFound
 		}

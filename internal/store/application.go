@@ -138,12 +138,19 @@ func NewApplicationStore(db *DB) *ApplicationStore { return &ApplicationStore{db
 // joined selects applications with what is read with them: the round's status and name and
 // the organisation's summary, by joins on the primary keys (one query for a whole list).
 func (s *ApplicationStore) joined(ctx context.Context) *gorm.DB {
-	return s.db.conn(ctx).Model(&applicationRow{}).
-		Select("applications.*, r.status AS round_status, r.name AS round_name, o.name AS organisation_name, " +
-			"o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led").
-		Joins("JOIN rounds r ON r.id = applications.round_id").
-		Joins("JOIN organisations o ON o.id = applications.organisation_id")
+	return s.db.conn(ctx).Model(&applicationRow{}).Select(joinedColumns).Joins(joinedTables)
 }
+
+// applicationByID is joined's statement for one application ($1: its id).
+const applicationByID = `SELECT ` + joinedColumns + ` FROM applications ` + joinedTables + ` WHERE applications.id = $1 LIMIT 1`
+
+// joinedColumns and joinedTables are the application with its round's status and name and
+// its organisation's summary (joined, and applicationByID).
+const (
+	joinedColumns = "applications.*, r.status AS round_status, r.name AS round_name, o.name AS organisation_name, " +
+		"o.legal_form AS organisation_legal_form, o.user_led AS organisation_user_led"
+	joinedTables = "JOIN rounds r ON r.id = applications.round_id JOIN organisations o ON o.id = applications.organisation_id"
+)
 
 // searchText is the search text of an application with title and reference of
 // organisationID, its name read now (inside the writing transaction, after the row lock, so
@@ -173,11 +180,16 @@ func (s *ApplicationStore) Create(ctx context.Context, a application.Application
 // Get reads one application, locking its row (its row only, not those joined) when
 // forUpdate.
 func (s *ApplicationStore) Get(ctx context.Context, id string, forUpdate bool) (application.Application, error) {
-	q := s.joined(ctx).Where("applications.id = ?", id)
+	var r applicationRow
+	var err error
 	if forUpdate && s.db.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "applications"}})
+		q := s.joined(ctx).Where("applications.id = ?", id).
+			Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "applications"}})
+		r, err = takeOne[applicationRow](q)
+	} else {
+		// The read of every GET of an application: a fixed statement, without GORM's builder.
+		r, err = queryOne[applicationRow](ctx, s.db, applicationByID, id)
 	}
-	r, err := takeOne[applicationRow](q)
 	if err != nil {
 		return application.Application{}, Translate(err, "application")
 	}
@@ -330,8 +342,8 @@ func (s *ApplicationStore) AssignedTo(ctx context.Context, userID, applicationID
 // MemberOf reports whether the user belongs to the organisation (owner or member).
 func (s *ApplicationStore) MemberOf(ctx context.Context, userID, organisationID string) (bool, error) {
 	var member bool
-	err := s.db.conn(ctx).Raw("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND organisation_id = ?)",
-		userID, organisationID).Scan(&member).Error
+	err := s.db.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND organisation_id = $2)",
+		userID, organisationID).Scan(&member)
 	return member, Translate(err, "membership")
 }
 

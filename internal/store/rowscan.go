@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -11,8 +12,9 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// each streams q's rows one at a time into a fresh T and hands each to fn: one row in
-// memory at a time, for exports of any size.
+// each streams q's rows one at a time into a T and hands each to fn: one row in memory at
+// a time, for exports of any size. The T is reused for the next row, so fn copies or
+// converts it and never keeps the pointer.
 //
 // GORM's ScanRows re-reads the result's columns and column types and walks the schema for
 // every row; on a 200,000-row CSV export that was most of the service's time (the profile
@@ -26,17 +28,23 @@ func each[T any](q *gorm.DB, fn func(*T) error) error {
 	if err != nil {
 		return Translate(err, "rows")
 	}
+	return scanEach(q.NamingStrategy, rows, fn)
+}
+
+// scanEach scans every row of rows into a T (columns bound once) and hands each to fn
+// (which must not keep the pointer: see each), closing rows.
+func scanEach[T any](namer schema.Namer, rows *sql.Rows, fn func(*T) error) error {
 	defer rows.Close()
-	bind, err := binderFor[T](q, rows)
+	bind, err := binderFor[T](namer, rows)
 	if err != nil {
 		return Translate(err, "rows")
 	}
 	for rows.Next() {
-		var r T
-		if err := bind(rows, &r); err != nil {
+		r, err := bind(rows)
+		if err != nil {
 			return Translate(err, "rows")
 		}
-		if err := fn(&r); err != nil {
+		if err := fn(r); err != nil {
 			return err
 		}
 	}
@@ -61,6 +69,28 @@ func takeOne[T any](q *gorm.DB) (T, error) {
 	return out, err
 }
 
+// queryOne runs a fixed statement on ctx's transaction or the pool through database/sql
+// (as queryRow does: no GORM statement building) and scans its first row into a T with
+// each's binder; gorm.ErrRecordNotFound when there is none. For the hottest reads.
+func queryOne[T any](ctx context.Context, db *DB, q string, args ...any) (T, error) {
+	var out T
+	rows, err := db.conn(ctx).Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return out, err
+	}
+	found := false
+	err = scanEach(db.gorm.NamingStrategy, rows, func(r *T) error {
+		if !found {
+			out, found = *r, true
+		}
+		return nil
+	})
+	if err == nil && !found {
+		err = gorm.ErrRecordNotFound
+	}
+	return out, err
+}
+
 // rowSchemas caches the schemas binderFor parses (GORM's own cache is unexported).
 var rowSchemas sync.Map
 
@@ -68,8 +98,8 @@ var rowSchemas sync.Map
 // T's fields once, in the result's order (a column T has no field for is read and
 // dropped); a field with GORM's JSON serializer is scanned as bytes and decoded as GORM
 // would (NULL or empty leaves it zero).
-func binderFor[T any](q *gorm.DB, rows *sql.Rows) (func(*sql.Rows, *T) error, error) {
-	s, err := schema.Parse(new(T), &rowSchemas, q.NamingStrategy)
+func binderFor[T any](namer schema.Namer, rows *sql.Rows) (func(*sql.Rows) (*T, error), error) {
+	s, err := schema.Parse(new(T), &rowSchemas, namer)
 	if err != nil {
 		return nil, err
 	}
@@ -92,33 +122,36 @@ func binderFor[T any](q *gorm.DB, rows *sql.Rows) (func(*sql.Rows, *T) error, er
 		}
 		index[i] = f.StructField.Index
 	}
-	return func(rows *sql.Rows, r *T) error {
-		v := reflect.ValueOf(r).Elem()
-		dst := make([]any, len(index))
-		var raw []sql.RawBytes
-		for i, idx := range index {
-			switch {
-			case idx == nil:
-				dst[i] = new(any)
-			case isJSON[i]:
-				if raw == nil {
-					raw = make([]sql.RawBytes, len(index))
-				}
-				dst[i] = &raw[i]
-			default:
-				dst[i] = v.FieldByIndex(idx).Addr().Interface()
-			}
+	// One T and one set of destinations serve every row: the row is zeroed before each scan
+	// (so a pointer field gets a fresh value, never the previous row's), and each's callers
+	// copy or convert it before the next.
+	var cur T
+	v := reflect.ValueOf(&cur).Elem()
+	dst := make([]any, len(index))
+	raw := make([]sql.RawBytes, len(index))
+	for i, idx := range index {
+		switch {
+		case idx == nil:
+			dst[i] = new(any)
+		case isJSON[i]:
+			dst[i] = &raw[i]
+		default:
+			dst[i] = v.FieldByIndex(idx).Addr().Interface()
 		}
+	}
+	var zero T
+	return func(rows *sql.Rows) (*T, error) {
+		cur = zero
 		if err := rows.Scan(dst...); err != nil {
-			return err
+			return nil, err
 		}
 		for i, b := range raw {
 			if isJSON[i] && len(b) > 0 {
 				if err := json.Unmarshal(b, v.FieldByIndex(index[i]).Addr().Interface()); err != nil {
-					return fmt.Errorf("rowscan: column %s: %w", cols[i], err)
+					return nil, fmt.Errorf("rowscan: column %s: %w", cols[i], err)
 				}
 			}
 		}
-		return nil
+		return &cur, nil
 	}, nil
 }
