@@ -9,18 +9,22 @@ import (
 	"constellate/internal/errs"
 )
 
-// queryRow runs one statement on ctx's transaction, or on the pool, through database/sql
+// query runs one statement on ctx's transaction, or on the pool, through database/sql
 // directly: GORM's statement builder, callbacks and reflection-based scanning cost more
 // than the statement itself on the hottest reads (the profile behind docs/benchmarks.md).
-// The statement goes through GORM's prepared-statement cache all the same. Placeholders
-// are $1, $2, … on both databases (SQLite binds $N by position when each appears once, in
-// order).
-//
-// It goes through QueryContext, not QueryRowContext: GORM's prepared-statement pool answers
-// a failed prepare (a cancelled context, the database down) with an empty *sql.Row whose
-// Scan panics (found by api/cancel_test.go), where QueryContext returns the error.
+// On Postgres pgx prepares and caches the statement per connection; on SQLite GORM's
+// statement cache does. Placeholders are $1, $2, … on both databases (SQLite binds $N by
+// position when each appears once, in order).
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.conn(ctx).Statement.ConnPool.QueryContext(ctx, q, args...)
+}
+
+// queryRow is query for one row, read with Scan as *sql.Row is. It is not built on
+// QueryRowContext: GORM's prepared-statement pool answers a failed prepare (a cancelled
+// context, the database down) with an empty *sql.Row whose Scan panics (found by
+// api/cancel_test.go), where QueryContext returns the error.
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) row {
-	rows, err := db.conn(ctx).Statement.ConnPool.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	return row{rows: rows, err: err}
 }
 

@@ -69,12 +69,11 @@ func takeOne[T any](q *gorm.DB) (T, error) {
 	return out, err
 }
 
-// queryOne runs a fixed statement on ctx's transaction or the pool through database/sql
-// (as queryRow does: no GORM statement building) and scans its first row into a T with
+// queryOne runs a fixed statement through query (no GORM statement building) and scans its first row into a T with
 // each's binder; gorm.ErrRecordNotFound when there is none. For the hottest reads.
 func queryOne[T any](ctx context.Context, db *DB, q string, args ...any) (T, error) {
 	var out T
-	rows, err := db.conn(ctx).Statement.ConnPool.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return out, err
 	}
