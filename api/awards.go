@@ -81,12 +81,19 @@ func (s *Server) streamCSV(c echo.Context, filename string, header []string, row
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	h.Set("Trailer", "Sync-Until")
-	c.Response().WriteHeader(http.StatusOK)
+	// The status goes with the first bytes the writer flushes, not before: a refusal found
+	// before any row (a filter the service rejects) is still answered as a problem.
 	w := csv.NewWriter(c.Response())
 	if err := w.Write(header); err != nil {
 		return err
 	}
 	until, err := rows(w)
+	if err != nil && !c.Response().Committed {
+		for _, k := range []string{echo.HeaderContentType, echo.HeaderContentDisposition, "Trailer"} {
+			h.Del(k)
+		}
+		return err
+	}
 	w.Flush()
 	if err == nil {
 		err = w.Error()
